@@ -1,0 +1,240 @@
+//! Configuration: the command line and the environment (`.env` included), read once at start.
+//!
+//! Every option is also an environment variable (clap's `env`), so deployments use the variables
+//! and `--help` documents both. A bad value stops the program with a message naming the variable.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, builder::BoolishValueParser, value_parser};
+
+/// The shortest `JWT_SECRET` accepted: HS256 wants a key at least as long as its 256-bit output.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Parser)]
+#[command(
+    name = "employees",
+    version,
+    about = "Employees database backend with one OAuth2 password-grant login"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Apply pending migrations, seed if configured, and serve HTTP (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the seed/ data (idempotent), generate test_db-scale data, or back-fill emails.
+    Seed(SeedArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SeedArgs {
+    /// Generate employees at test_db's scale (after loading seed/); deterministic per --rng-seed.
+    #[arg(long, conflicts_with = "backfill_emails")]
+    pub generate: bool,
+    /// With --generate: how many employees the database holds at the end, seed/ accounts included.
+    #[arg(long, default_value_t = 300_024, requires = "generate")]
+    pub employees: u32,
+    /// With --generate: the random seed; the same number always gives the same rows.
+    #[arg(long, default_value_t = 1, requires = "generate")]
+    pub rng_seed: u64,
+    /// For an existing test_db: give every employee without an email
+    /// `firstname.lastname.EMPNO@gmail.com` and the hash of SEED_PASSWORD.
+    #[arg(long)]
+    pub backfill_emails: bool,
+    /// Rows per batched INSERT or UPDATE.
+    #[arg(long, env = "SEED_BATCH_SIZE", default_value_t = 4_000, value_parser = value_parser!(u32).range(1..=10_000))]
+    pub batch_size: u32,
+    /// No progress bar (progress is still logged).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Args, Clone)]
+pub struct Config {
+    /// `mysql://user:password@host:3306/db` (MySQL or MariaDB) or `sqlite://path`.
+    /// Unset: the embedded SQLite file SQLITE_FILE.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The SQLite file used when DATABASE_URL is unset (created on first start).
+    #[arg(
+        long,
+        env = "SQLITE_FILE",
+        global = true,
+        default_value = "employees.db"
+    )]
+    pub sqlite_file: PathBuf,
+
+    /// HS256 signing key, at least 32 bytes. Required when DATABASE_URL is set; on the embedded
+    /// default without one, `serve` makes a random key for that run.
+    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of an access token (and of the login cookie).
+    #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", global = true, default_value_t = 30,
+          value_parser = value_parser!(u32).range(1..=525_600))]
+    pub access_token_expire_minutes: u32,
+
+    /// `iss` claim issued and required.
+    #[arg(long, env = "JWT_ISSUER", global = true, default_value = "employees")]
+    pub jwt_issuer: String,
+
+    /// `aud` claim issued and required.
+    #[arg(long, env = "JWT_AUDIENCE", global = true, default_value = "employees")]
+    pub jwt_audience: String,
+
+    /// Address and port `serve` listens on.
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        global = true,
+        default_value = "127.0.0.1:8000"
+    )]
+    pub bind_addr: SocketAddr,
+
+    /// Failed logins allowed per client address and per account each minute.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_MINUTE", global = true, default_value_t = 10,
+          value_parser = value_parser!(u32).range(1..=1_000_000))]
+    pub login_max_failures_per_minute: u32,
+
+    /// bcrypt cost for the hashes that seeding writes (4 to 31; each step doubles the work).
+    #[arg(long, env = "BCRYPT_COST", global = true, default_value_t = 12,
+          value_parser = value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+
+    /// The password that seeding gives to seeded and back-filled accounts.
+    #[arg(
+        long,
+        env = "SEED_PASSWORD",
+        global = true,
+        default_value = "password",
+        hide_env_values = true
+    )]
+    pub seed_password: String,
+
+    /// Load the seed/ data when `serve` starts (idempotent: only what is missing is added).
+    /// Default: true on the embedded SQLite file, false otherwise.
+    #[arg(long, env = "SEED_ON_START", global = true, value_parser = BoolishValueParser::new())]
+    pub seed_on_start: Option<bool>,
+
+    /// Most database connections in the pool.
+    #[arg(long, env = "DB_MAX_CONNECTIONS", global = true, default_value_t = 10,
+          value_parser = value_parser!(u32).range(1..=1_000))]
+    pub db_max_connections: u32,
+
+    /// Seconds a request waits for a database connection before it gets 503.
+    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", global = true, default_value_t = 3,
+          value_parser = value_parser!(u64).range(1..=300))]
+    pub db_acquire_timeout_secs: u64,
+
+    /// Seconds the program keeps retrying its first database connection at start.
+    #[arg(long, env = "DB_CONNECT_RETRY_SECS", global = true, default_value_t = 30,
+          value_parser = value_parser!(u64).range(0..=3_600))]
+    pub db_connect_retry_secs: u64,
+
+    /// Mark the login cookie `Secure` (set it when served over HTTPS).
+    #[arg(long, env = "COOKIE_SECURE", global = true, default_value_t = false,
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub cookie_secure: bool,
+}
+
+/// A configuration value that cannot be used, named by its environment variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var} {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            var,
+            message: message.into(),
+        }
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A URL given in DATABASE_URL.
+    Url(String),
+    /// The zero-setup default: an SQLite file created on first start.
+    EmbeddedSqlite(PathBuf),
+}
+
+impl Config {
+    /// Checks the values that clap cannot check alone. Called once at start by every subcommand.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.database()?;
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database(&self) -> Result<DatabaseTarget, ConfigError> {
+        match self.database_url.as_deref().map(str::trim) {
+            None | Some("") => Ok(DatabaseTarget::EmbeddedSqlite(self.sqlite_file.clone())),
+            Some(url)
+                if ["mysql://", "mariadb://", "sqlite:"]
+                    .iter()
+                    .any(|scheme| url.starts_with(scheme)) =>
+            {
+                Ok(DatabaseTarget::Url(url.to_owned()))
+            }
+            Some(_) => Err(ConfigError::new(
+                "DATABASE_URL",
+                "must start with mysql://, mariadb:// or sqlite:",
+            )),
+        }
+    }
+
+    /// The signing key for `serve`: JWT_SECRET, or on the embedded default a random one per run.
+    /// The bool says whether the key was made up (its tokens die with the process).
+    pub fn jwt_secret_for_serve(&self) -> Result<(Vec<u8>, bool), ConfigError> {
+        self.validate()?;
+        match (&self.jwt_secret, self.database()?) {
+            (Some(secret), _) => Ok((secret.as_bytes().to_vec(), false)),
+            (None, DatabaseTarget::EmbeddedSqlite(_)) => {
+                use rand::RngCore;
+                let mut key = vec![0u8; 64];
+                rand::rng().fill_bytes(&mut key);
+                Ok((key, true))
+            }
+            (None, DatabaseTarget::Url(_)) => Err(ConfigError::new(
+                "JWT_SECRET",
+                "is required when DATABASE_URL is set",
+            )),
+        }
+    }
+
+    pub fn seed_on_start(&self) -> bool {
+        self.seed_on_start.unwrap_or(matches!(
+            self.database(),
+            Ok(DatabaseTarget::EmbeddedSqlite(_))
+        ))
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_secs(self.db_acquire_timeout_secs)
+    }
+
+    pub fn token_lifetime(&self) -> Duration {
+        Duration::from_secs(u64::from(self.access_token_expire_minutes) * 60)
+    }
+}

@@ -1,0 +1,112 @@
+//! Domain types: the rows of test_db as the seeders write them, and what the services read back.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `to_date` of a current row in dept_emp, dept_manager, titles and salaries.
+pub const CURRENT: NaiveDate = match NaiveDate::from_ymd_opt(9999, 1, 1) {
+    Some(date) => date,
+    None => panic!("9999-01-01 is a valid date"),
+};
+
+/// What a login needs to know about an email.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub emp_no: i32,
+    /// `None` for an employee that was never given a password (cannot log in).
+    pub password_hash: Option<String>,
+    /// Has a current dept_emp row. A former employee cannot obtain a token.
+    pub active: bool,
+}
+
+/// An employee as `/users/me` returns it, with the current department and title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Profile {
+    #[schema(example = 500222)]
+    pub emp_no: i32,
+    #[schema(example = "behai_nguyen@hotmail.com")]
+    pub email: Option<String>,
+    #[schema(example = "Be Hai")]
+    pub first_name: String,
+    #[schema(example = "Nguyen")]
+    pub last_name: String,
+    /// `M` or `F`.
+    #[schema(example = "M")]
+    pub gender: String,
+    pub birth_date: NaiveDate,
+    pub hire_date: NaiveDate,
+    /// Name of the current department; `null` for a former employee.
+    #[schema(example = "Development")]
+    pub department: Option<String>,
+    /// Current title; `null` for a former employee.
+    #[schema(example = "Senior Engineer")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Department {
+    pub dept_no: String,
+    pub dept_name: String,
+}
+
+/// An `employees` row; `email` is stored lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Employee {
+    pub emp_no: i32,
+    pub birth_date: NaiveDate,
+    pub first_name: String,
+    pub last_name: String,
+    pub gender: String,
+    pub hire_date: NaiveDate,
+    pub email: Option<String>,
+}
+
+/// A `dept_emp` or `dept_manager` row.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DeptAssignment {
+    pub emp_no: i32,
+    pub dept_no: String,
+    pub from_date: NaiveDate,
+    pub to_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Title {
+    pub emp_no: i32,
+    pub title: String,
+    pub from_date: NaiveDate,
+    pub to_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Salary {
+    pub emp_no: i32,
+    pub salary: i32,
+    pub from_date: NaiveDate,
+    pub to_date: NaiveDate,
+}
+
+/// Rows for all six tables, as loaded from `seed/` or made by the generator.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub departments: Vec<Department>,
+    pub employees: Vec<Employee>,
+    pub dept_emp: Vec<DeptAssignment>,
+    pub dept_manager: Vec<DeptAssignment>,
+    pub titles: Vec<Title>,
+    pub salaries: Vec<Salary>,
+}
+
+/// The login email that test_db employees are given: `firstname.lastname.EMPNO@gmail.com`, lower
+/// case, spaces dropped. The back-fill's SQL builds the same string.
+pub fn default_email(first_name: &str, last_name: &str, emp_no: i32) -> String {
+    format!("{first_name}.{last_name}.{emp_no}@gmail.com")
+        .replace(' ', "")
+        .to_lowercase()
+}
+
+/// How a submitted login email is compared: trimmed and lower-cased, on every backend.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}

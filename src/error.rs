@@ -1,0 +1,180 @@
+//! The one error type. Its `IntoResponse` picks the status and the contract's JSON body, adds
+//! `WWW-Authenticate` on 401, and hides internals: whatever is not the client's fault is logged
+//! here and answered with a bare 500 (or 503 when the database is out of reach).
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::config::ConfigError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No token was presented.
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// A token was presented and is bad, expired, tampered with or revoked.
+    #[error("invalid token")]
+    InvalidToken,
+    /// `POST /token` refused the request (RFC 6749 §5.2).
+    #[error("oauth error: {0:?}")]
+    OAuth(OAuthError),
+    #[error("too many failed login attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("not found")]
+    NotFound,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("password hashing: {0}")]
+    Hash(#[from] bcrypt::BcryptError),
+    #[error("seed data: {0}")]
+    SeedData(#[from] csv::Error),
+    #[error("background task: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    #[error("token: {0}")]
+    Jwt(#[from] jsonwebtoken::errors::Error),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The RFC 6749 §5.2 error codes that `POST /token` answers with (status 400).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthCode {
+    InvalidRequest,
+    InvalidGrant,
+    UnsupportedGrantType,
+    InvalidScope,
+    InvalidClient,
+}
+
+/// An RFC 6749 §5.2 error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OAuthError {
+    pub error: OAuthCode,
+    #[schema(example = "Incorrect username or password")]
+    pub error_description: String,
+}
+
+impl OAuthError {
+    pub fn new(error: OAuthCode, description: impl Into<String>) -> Self {
+        Self {
+            error,
+            error_description: description.into(),
+        }
+    }
+}
+
+/// `{"detail": "..."}`, the body of every error outside `POST /token`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Detail {
+    #[schema(example = "Not authenticated")]
+    pub detail: String,
+}
+
+impl Error {
+    /// Whether the database could not be reached (503) rather than failing a query (500).
+    fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Error::Database(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Unauthenticated | Error::InvalidToken => StatusCode::UNAUTHORIZED,
+            Error::OAuth(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::NotFound => StatusCode::NOT_FOUND,
+            _ if self.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+pub fn detail(status: StatusCode, detail: impl Into<String>) -> Response {
+    (
+        status,
+        Json(Detail {
+            detail: detail.into(),
+        }),
+    )
+        .into_response()
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match self {
+            Error::Unauthenticated => {
+                let mut response = detail(status, "Not authenticated");
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            Error::InvalidToken => {
+                let mut response = detail(status, "Could not validate credentials");
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+                response
+            }
+            Error::OAuth(body) => {
+                let mut response = (status, Json(body)).into_response();
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+            Error::TooManyAttempts { retry_after_secs } => {
+                let mut response = detail(status, "Too many failed login attempts");
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_secs.max(1)),
+                );
+                response
+            }
+            Error::BadRequest(message) => detail(status, message),
+            Error::UnsupportedMediaType => detail(status, "Unsupported media type"),
+            Error::NotFound => detail(status, "Not found"),
+            internal if status == StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::warn!(error = %internal, "database unavailable");
+                detail(status, "Service temporarily unavailable")
+            }
+            internal => {
+                tracing::error!(error = %internal, "internal error");
+                detail(status, "Internal server error")
+            }
+        }
+    }
+}
+
+impl From<OAuthError> for Error {
+    fn from(error: OAuthError) -> Self {
+        Error::OAuth(error)
+    }
+}

@@ -1,0 +1,15 @@
+//! Employees database backend: the MySQL test_db schema with credentials, and one OAuth2
+//! password-grant login (`POST /token`) for browsers, Swagger UI and API clients.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod repository;
+pub mod seeding;
+pub mod service;
+pub mod startup;
+pub mod state;
+
+pub use http::app;

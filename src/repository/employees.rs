@@ -1,0 +1,54 @@
+//! Credential and profile look-ups.
+
+use crate::{
+    db::Db,
+    dispatch,
+    domain::{Credentials, Profile, normalize_email},
+};
+
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    emp_no: i32,
+    password: Option<String>,
+    active: i64,
+}
+
+const CREDENTIALS: &str = "\
+SELECT e.emp_no, e.password,
+       CASE WHEN EXISTS (SELECT 1 FROM dept_emp de
+                         WHERE de.emp_no = e.emp_no AND de.to_date = '9999-01-01')
+            THEN 1 ELSE 0 END AS active
+FROM employees e
+WHERE e.email = ?";
+
+/// Finds the login data for an email as submitted: it is trimmed and lower-cased here, so that
+/// MySQL (case-insensitive collation) and SQLite (binary) compare alike.
+pub async fn find_credentials(db: &Db, email: &str) -> sqlx::Result<Option<Credentials>> {
+    let email = normalize_email(email);
+    let row: Option<CredentialsRow> = dispatch!(db, pool => {
+        sqlx::query_as(CREDENTIALS).bind(&email).fetch_optional(pool).await?
+    });
+    Ok(row.map(|row| Credentials {
+        emp_no: row.emp_no,
+        password_hash: row.password,
+        active: row.active != 0,
+    }))
+}
+
+// Current department and title are the newest rows whose to_date is the 9999-01-01 marker; the
+// primary keys (emp_no, ...) make both sub-queries index look-ups.
+const PROFILE: &str = "\
+SELECT e.emp_no, e.email, e.first_name, e.last_name, e.gender, e.birth_date, e.hire_date,
+       (SELECT d.dept_name FROM dept_emp de JOIN departments d ON d.dept_no = de.dept_no
+        WHERE de.emp_no = e.emp_no AND de.to_date = '9999-01-01'
+        ORDER BY de.from_date DESC LIMIT 1) AS department,
+       (SELECT t.title FROM titles t
+        WHERE t.emp_no = e.emp_no AND t.to_date = '9999-01-01'
+        ORDER BY t.from_date DESC LIMIT 1) AS title
+FROM employees e
+WHERE e.emp_no = ?";
+
+/// Loads an employee with their current department and title.
+pub async fn find_profile(db: &Db, emp_no: i32) -> sqlx::Result<Option<Profile>> {
+    dispatch!(db, pool => sqlx::query_as(PROFILE).bind(emp_no).fetch_optional(pool).await)
+}

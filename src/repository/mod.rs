@@ -1,0 +1,5 @@
+//! The repository layer: every SQL statement of the service, with bound parameters only.
+
+pub mod employees;
+pub mod seed;
+pub mod tokens;

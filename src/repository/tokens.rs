@@ -1,0 +1,35 @@
+//! Revoked tokens, shared by every instance through the database.
+
+use crate::{db::Db, dispatch};
+
+/// Records a token's `jti` as revoked until `expires_at` (unix seconds). Revoking twice is fine.
+pub async fn revoke(db: &Db, jti: &str, expires_at: i64) -> sqlx::Result<()> {
+    let sql = match db {
+        Db::MySql(_) => "INSERT IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+        Db::Sqlite(_) => "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+    };
+    dispatch!(db, pool => sqlx::query(sql).bind(jti).bind(expires_at).execute(pool).await.map(drop))?;
+    Ok(())
+}
+
+pub async fn is_revoked(db: &Db, jti: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT 1 FROM revoked_tokens WHERE jti = ?")
+            .bind(jti)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(found.is_some())
+}
+
+/// Deletes the rows of tokens that have expired anyway; returns how many.
+pub async fn purge_expired(db: &Db, now: i64) -> sqlx::Result<u64> {
+    let done = dispatch!(db, pool => {
+        sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < ?")
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(done)
+}

@@ -1,0 +1,4 @@
+//! The service layer: password hashing, tokens and login rules, between handlers and repository.
+
+pub mod jwt;
+pub mod password;

@@ -1,0 +1,146 @@
+//! Start-up: what `main` runs for each subcommand, kept out of `main.rs` so that tests and
+//! benchmarks build the same state the binary serves.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::net::TcpListener;
+
+use crate::{
+    config::{Command, Config, DatabaseTarget, SeedArgs},
+    db::{Db, PoolSettings},
+    error::Error,
+    seeding::{self, DefaultPassword, backfill, generator},
+    service::{jwt::JwtKeys, password},
+    state::{AppState, AuthSettings},
+};
+
+/// Runs one subcommand to completion.
+pub async fn run(config: Config, command: Command) -> Result<(), Error> {
+    config.validate()?;
+    let db = connect(&config).await?;
+    db.migrate().await?;
+    match command {
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed(args) => seed(&config, &db, &args).await,
+        Command::Serve => serve(config, db).await,
+    }
+}
+
+/// Connects, retrying for DB_CONNECT_RETRY_SECS: in a compose stack the database may still be
+/// starting when the service does.
+pub async fn connect(config: &Config) -> Result<Db, Error> {
+    let target = config.database()?;
+    if let DatabaseTarget::EmbeddedSqlite(path) = &target {
+        tracing::info!(path = %path.display(), "DATABASE_URL is unset: using the embedded SQLite file");
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(config.db_connect_retry_secs);
+    loop {
+        match Db::connect(&target, PoolSettings::from_config(config)).await {
+            Ok(db) => return Ok(db),
+            Err(error) if tokio::time::Instant::now() < deadline => {
+                tracing::warn!(%error, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+fn default_password(config: &Config) -> DefaultPassword {
+    DefaultPassword {
+        password: config.seed_password.clone(),
+        cost: config.bcrypt_cost,
+    }
+}
+
+async fn seed(config: &Config, db: &Db, args: &SeedArgs) -> Result<(), Error> {
+    let password = default_password(config);
+    let batch = args.batch_size as usize;
+    if args.backfill_emails {
+        backfill::backfill_emails(db, &password, args.batch_size, args.quiet).await?;
+        return Ok(());
+    }
+    seeding::load_seed(db, &password, batch).await?;
+    if args.generate {
+        let options = generator::GenerateOptions {
+            employees: args.employees,
+            rng_seed: args.rng_seed,
+            batch,
+            quiet: args.quiet,
+        };
+        generator::generate(db, &options, &password).await?;
+    }
+    Ok(())
+}
+
+/// Builds the state `serve` runs with.
+pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
+    let (secret, made_up) = config.jwt_secret_for_serve()?;
+    if made_up {
+        tracing::warn!(
+            "JWT_SECRET is unset: using a random key for this run; its tokens die with the process"
+        );
+    }
+    let jwt = JwtKeys::new(
+        &secret,
+        &config.jwt_issuer,
+        &config.jwt_audience,
+        config.token_lifetime(),
+    );
+    // The dummy hash has the configured cost, so that an unknown email costs what a known one does.
+    let dummy_hash = password::hash(uuid::Uuid::new_v4().to_string(), config.bcrypt_cost).await?;
+    Ok(AppState {
+        db,
+        jwt: Arc::new(jwt),
+        auth: Arc::new(AuthSettings {
+            dummy_hash,
+            cookie_secure: config.cookie_secure,
+        }),
+    })
+}
+
+async fn serve(config: Config, db: Db) -> Result<(), Error> {
+    if config.seed_on_start() {
+        seeding::load_seed(&db, &default_password(&config), 1_000).await?;
+    }
+    let state = build_state(&config, db).await?;
+    let listener = TcpListener::bind(config.bind_addr).await?;
+    tracing::info!(address = %listener.local_addr()?, backend = state.db.backend_name(), "listening");
+    axum::serve(listener, crate::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

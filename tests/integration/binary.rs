@@ -1,0 +1,158 @@
+//! The binary as a newcomer runs it: no configuration at all, then bad configuration.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_employees");
+
+/// The binary with a clean environment: no DATABASE_URL (the tests' own is for sqlx::test) and
+/// a working directory of its own, so no `.env` is read.
+pub fn command(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("JWT_SECRET")
+        .env("BCRYPT_COST", "4")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null());
+    command
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `url` until it answers 200 or `timeout` passes.
+pub async fn wait_until_up(url: &str, child: &mut Child, timeout: Duration) {
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = reqwest::get(url).await {
+            if response.status().is_success() {
+                return;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the service exited early with {status}");
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "{url} did not come up in {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn fresh_machine_serves_seeded_sqlite_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = command(dir.path())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(
+        &format!("{base}/healthz"),
+        &mut child,
+        Duration::from_secs(30),
+    )
+    .await;
+    let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let status = terminate(&mut child);
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("JWT_SECRET is unset"),
+        "warns about the per-run key: {stderr}"
+    );
+    assert!(stderr.contains("shutdown signal received"), "{stderr}");
+
+    // The SQLite file was created, migrated and seeded with the contract's accounts.
+    let file = dir.path().join("employees.db");
+    assert!(file.exists());
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let emails: Vec<String> = sqlx::query_scalar(
+        "SELECT email FROM employees WHERE emp_no IN (10198, 500222) ORDER BY emp_no",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        emails,
+        ["pranav.furedi.10198@gmail.com", "behai_nguyen@hotmail.com"]
+    );
+}
+
+fn run_expecting_failure(envs: &[(&str, &str)], args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = command(dir.path());
+    command.args(args).env("DB_CONNECT_RETRY_SECS", "0");
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    assert!(!output.status.success(), "expected a failure for {envs:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn bad_configuration_stops_with_the_variable_named() {
+    let stderr = run_expecting_failure(&[("JWT_SECRET", "short")], &["migrate"]);
+    assert!(
+        stderr.contains("JWT_SECRET") && stderr.contains("32 bytes"),
+        "{stderr}"
+    );
+
+    let stderr = run_expecting_failure(&[("DATABASE_URL", "postgres://x/y")], &["migrate"]);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+
+    let stderr = run_expecting_failure(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "soon")], &[]);
+    assert!(stderr.contains("ACCESS_TOKEN_EXPIRE_MINUTES"), "{stderr}");
+
+    let stderr = run_expecting_failure(&[("BIND_ADDR", "nowhere")], &[]);
+    assert!(stderr.contains("BIND_ADDR"), "{stderr}");
+
+    let stderr = run_expecting_failure(&[("BCRYPT_COST", "2")], &["seed"]);
+    assert!(stderr.contains("BCRYPT_COST"), "{stderr}");
+
+    // With a database named, serving needs a real secret.
+    let stderr = run_expecting_failure(&[("DATABASE_URL", "sqlite://x.db?mode=rwc")], &["serve"]);
+    assert!(
+        stderr.contains("JWT_SECRET is required when DATABASE_URL is set"),
+        "{stderr}"
+    );
+}

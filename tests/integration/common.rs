@@ -1,0 +1,114 @@
+//! Shared test helpers.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    http::{HeaderMap, Request, StatusCode},
+};
+use employees::{
+    db::Db,
+    seeding::DefaultPassword,
+    service::jwt::JwtKeys,
+    state::{AppState, AuthSettings},
+};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// Low bcrypt cost: the tests check behaviour, not hashing speed.
+pub const TEST_COST: u32 = 4;
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret-0123456789";
+pub const ISSUER: &str = "employees";
+pub const AUDIENCE: &str = "employees";
+
+/// Defines `mod $name { mysql, sqlite }`: the async fn `$body(Db)` run on a fresh, migrated
+/// database of each backend.
+macro_rules! dual_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[sqlx::test(migrator = "employees::db::MYSQL_MIGRATOR")]
+            async fn mysql(pool: sqlx::MySqlPool) {
+                super::$body(employees::db::Db::MySql(pool)).await
+            }
+            #[sqlx::test(migrator = "employees::db::SQLITE_MIGRATOR")]
+            async fn sqlite(pool: sqlx::SqlitePool) {
+                super::$body(employees::db::Db::Sqlite(pool)).await
+            }
+        }
+    };
+}
+
+pub fn default_password() -> DefaultPassword {
+    DefaultPassword {
+        password: "password".into(),
+        cost: TEST_COST,
+    }
+}
+
+pub fn jwt_keys() -> JwtKeys {
+    JwtKeys::new(SECRET, ISSUER, AUDIENCE, Duration::from_secs(30 * 60))
+}
+
+pub fn state(db: Db) -> AppState {
+    AppState {
+        db,
+        jwt: Arc::new(jwt_keys()),
+        auth: Arc::new(AuthSettings {
+            dummy_hash: bcrypt::hash("not-a-real-password", TEST_COST).expect("hash"),
+            cookie_secure: false,
+        }),
+    }
+}
+
+/// Seeds `seed/` into the database.
+pub async fn seeded(db: &Db) {
+    employees::seeding::load_seed(db, &default_password(), 1_000)
+        .await
+        .expect("seed loads");
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends one request through the router, as the server would.
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}

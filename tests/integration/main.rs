@@ -1,0 +1,11 @@
+//! Integration tests. Database tests run twice, on MariaDB/MySQL (`DATABASE_URL`, one fresh
+//! database per test made by `#[sqlx::test]`) and on SQLite, through the `dual_test!` macro.
+
+#[macro_use]
+mod common;
+
+mod binary;
+mod health;
+mod repository;
+mod schema;
+mod seeding;
