@@ -176,13 +176,13 @@ impl Config {
     /// Checks the values that clap cannot check alone. Called once at start by every subcommand.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.database()?;
-        if let Some(secret) = &self.jwt_secret {
-            if secret.len() < MIN_SECRET_BYTES {
-                return Err(ConfigError::new(
-                    "JWT_SECRET",
-                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
-                ));
-            }
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < MIN_SECRET_BYTES
+        {
+            return Err(ConfigError::new(
+                "JWT_SECRET",
+                format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+            ));
         }
         Ok(())
     }

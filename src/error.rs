@@ -29,6 +29,9 @@ pub enum Error {
     BadRequest(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A framework extractor refused the request (body too large, unreadable query, ...).
+    #[error("rejected: {status} {detail}")]
+    Rejected { status: StatusCode, detail: String },
     #[error("not found")]
     NotFound,
     #[error("database: {0}")]
@@ -108,6 +111,7 @@ impl Error {
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Rejected { status, .. } => *status,
             _ if self.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -161,6 +165,9 @@ impl IntoResponse for Error {
             Error::BadRequest(message) => detail(status, message),
             Error::UnsupportedMediaType => detail(status, "Unsupported media type"),
             Error::NotFound => detail(status, "Not found"),
+            Error::Rejected {
+                detail: message, ..
+            } => detail(status, message),
             internal if status == StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %internal, "database unavailable");
                 detail(status, "Service temporarily unavailable")
@@ -176,5 +183,14 @@ impl IntoResponse for Error {
 impl From<OAuthError> for Error {
     fn from(error: OAuthError) -> Self {
         Error::OAuth(error)
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for Error {
+    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        Error::Rejected {
+            status: rejection.status(),
+            detail: rejection.body_text(),
+        }
     }
 }

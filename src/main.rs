@@ -17,11 +17,11 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(error) = &dotenv {
-        if !error.not_found() {
-            tracing::error!(%error, "cannot read .env");
-            return ExitCode::FAILURE;
-        }
+    if let Err(error) = &dotenv
+        && !error.not_found()
+    {
+        eprintln!("error: cannot read .env: {error}");
+        return ExitCode::FAILURE;
     }
     match employees::startup::run(cli.config, cli.command.unwrap_or(Command::Serve)).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,16 +1,48 @@
 //! HTTP: the router and one module per resource.
 
+pub mod docs;
+pub mod extract;
 pub mod health;
+pub mod logout;
+pub mod pages;
+pub mod token;
+pub mod users;
 
-use axum::{Router, http::StatusCode, routing::get};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::StatusCode,
+    routing::{get, post},
+};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{error::detail, state::AppState};
 
+/// The largest request body accepted (a login form is well under 1 KiB).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
 /// The whole application. No I/O happens here, so tests drive it with `oneshot`.
 pub fn app(state: AppState) -> Router {
+    let swagger = SwaggerUi::new("/docs")
+        .url("/openapi.json", docs::ApiDoc::openapi())
+        .config(utoipa_swagger_ui::Config::default().persist_authorization(false));
     Router::new()
+        .route("/token", post(token::token))
+        .route("/users/me", get(users::me))
+        .route("/logout", post(logout::logout))
+        .route("/login", get(pages::login))
+        .route("/", get(pages::home))
+        .route("/static/style.css", get(pages::stylesheet))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(swagger)
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not found") })
+        .method_not_allowed_fallback(|| async {
+            detail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

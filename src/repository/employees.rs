@@ -52,3 +52,14 @@ WHERE e.emp_no = ?";
 pub async fn find_profile(db: &Db, emp_no: i32) -> sqlx::Result<Option<Profile>> {
     dispatch!(db, pool => sqlx::query_as(PROFILE).bind(emp_no).fetch_optional(pool).await)
 }
+
+/// Whether the employee currently manages a department.
+pub async fn is_current_manager(db: &Db, emp_no: i32) -> sqlx::Result<bool> {
+    let found: Option<i32> = dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT emp_no FROM dept_manager WHERE emp_no = ? AND to_date = '9999-01-01' LIMIT 1")
+            .bind(emp_no)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(found.is_some())
+}

@@ -1,4 +1,5 @@
 //! The service layer: password hashing, tokens and login rules, between handlers and repository.
 
+pub mod auth;
 pub mod jwt;
 pub mod password;

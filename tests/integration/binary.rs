@@ -33,10 +33,10 @@ pub fn free_port() -> u16 {
 pub async fn wait_until_up(url: &str, child: &mut Child, timeout: Duration) {
     let started = Instant::now();
     loop {
-        if let Ok(response) = reqwest::get(url).await {
-            if response.status().is_success() {
-                return;
-            }
+        if let Ok(response) = reqwest::get(url).await
+            && response.status().is_success()
+        {
+            return;
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the service exited early with {status}");

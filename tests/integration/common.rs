@@ -112,3 +112,81 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
 pub fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).expect("request")
 }
+
+pub fn form(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+pub fn json(uri: &str, body: serde_json::Value) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+/// A browser's form submission (`Accept` as Chromium sends it).
+pub fn browser_form(uri: &str, body: &str) -> Request<Body> {
+    let mut request = form(uri, body);
+    request.headers_mut().insert(
+        "accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+            .parse()
+            .unwrap(),
+    );
+    request
+}
+
+pub fn with_bearer(mut request: Request<Body>, token: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+pub fn with_cookie(mut request: Request<Body>, token: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert("cookie", format!("access_token={token}").parse().unwrap());
+    request
+}
+
+pub const BEHAI: &str = "behai_nguyen@hotmail.com";
+pub const PRANAV: &str = "pranav.furedi.10198@gmail.com";
+
+/// Logs in through `POST /token` and returns the access token.
+pub async fn login(app: &Router, email: &str) -> String {
+    let reply = send(
+        app,
+        form("/token", &format!("username={email}&password=password")),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "login of {email}: {}",
+        reply.text()
+    );
+    reply.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+/// The email of a seeded employee, looked up by emp_no.
+pub async fn email_of(db: &Db, emp_no: i32) -> String {
+    employees::dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT email FROM employees WHERE emp_no = ?")
+            .bind(emp_no)
+            .fetch_one(pool)
+            .await
+            .expect("employee has an email")
+    })
+}
+
+/// Former employees in seed/ (all their dept_emp rows have ended).
+pub const FORMER_EMP_NO: i32 = 500010;
+/// The current manager of d001 in seed/.
+pub const MANAGER_EMP_NO: i32 = 500001;

@@ -5,7 +5,13 @@
 mod common;
 
 mod binary;
+mod browser;
 mod health;
+mod leaks;
+mod pages;
 mod repository;
 mod schema;
 mod seeding;
+mod session;
+mod token;
+mod users;

@@ -1,0 +1,123 @@
+//! The browser pages: `GET /login`, `GET /` and the stylesheet, rendered with askama.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use crate::{
+    domain::Profile,
+    error::Error,
+    http::extract::{CurrentUser, removal_cookie, safe_next},
+    repository::employees,
+    state::AppState,
+};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    error: Option<String>,
+    username: String,
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    profile: Profile,
+}
+
+fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => Error::from(error).into_response(),
+    }
+}
+
+/// The login page, with an error message and the email kept after a failed attempt (never the
+/// password).
+pub fn login_page(
+    status: StatusCode,
+    error: Option<String>,
+    username: Option<String>,
+    next: Option<String>,
+) -> Response {
+    let next = safe_next(next.as_deref());
+    render(
+        status,
+        &LoginPage {
+            error,
+            username: username.unwrap_or_default(),
+            next,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct LoginQuery {
+    /// Where to go after logging in: a same-site path such as `/docs`.
+    pub next: Option<String>,
+}
+
+/// The HTML login page; its form posts to `/token`. Logged-in browsers are sent to `/`.
+#[utoipa::path(get, path = "/login", tag = "pages", params(LoginQuery), responses(
+    (status = 200, description = "The login page", content_type = "text/html", body = String),
+    (status = 303, description = "Already logged in: redirected to /"),
+))]
+pub async fn login(
+    user: Result<CurrentUser, Error>,
+    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if user.is_ok() {
+        return Redirect::to("/").into_response();
+    }
+    let next = query.ok().and_then(|Query(q)| q.next);
+    login_page(StatusCode::OK, None, None, next)
+}
+
+/// The home page of a logged-in browser: who you are, and a logout button. Otherwise `303` to
+/// `/login`.
+#[utoipa::path(get, path = "/", tag = "pages", responses(
+    (status = 200, description = "The home page", content_type = "text/html", body = String),
+    (status = 303, description = "Not logged in: redirected to /login"),
+    (status = 503, description = "Database unavailable", body = crate::error::Detail),
+), security(("cookie" = [])))]
+pub async fn home(
+    State(state): State<AppState>,
+    user: Result<CurrentUser, Error>,
+) -> Result<Response, Error> {
+    let to_login = || {
+        let jar = CookieJar::new().add(removal_cookie(state.auth.cookie_secure));
+        Ok((jar, Redirect::to("/login")).into_response())
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(Error::Unauthenticated | Error::InvalidToken) => return to_login(),
+        Err(error) => return Err(error),
+    };
+    match employees::find_profile(&state.db, user.emp_no).await? {
+        Some(profile) => Ok(render(StatusCode::OK, &HomePage { profile })),
+        None => to_login(),
+    }
+}
+
+/// The pages' stylesheet, compiled into the binary.
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+}

@@ -1,0 +1,27 @@
+//! `GET /users/me`.
+
+use axum::{Json, extract::State};
+
+use crate::{
+    domain::Profile, error::Error, http::extract::CurrentUser, repository::employees,
+    state::AppState,
+};
+
+/// The logged-in employee, with the current department and title (`null` for a former
+/// employee). Takes the token from `Authorization: Bearer` or from the login cookie.
+#[utoipa::path(get, path = "/users/me", tag = "users",
+    responses(
+        (status = 200, body = Profile),
+        (status = 401, description = "No token (`WWW-Authenticate: Bearer`, \"Not authenticated\"), or a bad, expired, tampered or revoked one (`WWW-Authenticate: Bearer error=\"invalid_token\"`, \"Could not validate credentials\")",
+         body = crate::error::Detail, headers(("WWW-Authenticate" = String))),
+        (status = 503, description = "Database unavailable", body = crate::error::Detail),
+    ),
+    security(("oauth2" = []), ("cookie" = []))
+)]
+pub async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Profile>, Error> {
+    // A valid token for an employee who no longer exists proves nothing.
+    let profile = employees::find_profile(&state.db, user.emp_no)
+        .await?
+        .ok_or(Error::InvalidToken)?;
+    Ok(Json(profile))
+}

@@ -1,0 +1,231 @@
+//! A real headless Chromium (Debian's `chromium` and `chromium-driver`) logs in through our login
+//! page and through Swagger UI's Authorize button, against the service on a real socket.
+
+use std::{
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use employees::db::Db;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::{
+    binary::free_port,
+    common::{BEHAI, seeded, state},
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// chromedriver, killed when dropped.
+struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_browser() -> (Driver, Client) {
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromedriver).exists() && std::path::Path::new(&chromium).exists(),
+        "the browser test needs Chromium: apt-get install chromium chromium-driver (scripts/test does it as root)"
+    );
+    let port = free_port();
+    let child = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child, port);
+    let profile = tempfile::tempdir().unwrap();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1024",
+                format!("--user-data-dir={}", profile.keep().display()),
+            ],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.1);
+    let mut last_error = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("cannot start a Chromium session: {last_error:?}");
+}
+
+async fn serve(db: Db) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, employees::app(state(db)))
+            .await
+            .unwrap()
+    });
+    address
+}
+
+type Step<T> = Result<T, String>;
+
+async fn element(client: &Client, css: &str) -> Step<fantoccini::elements::Element> {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("waiting for {css}: {e}"))
+}
+
+async fn text_of(client: &Client, css: &str) -> Step<String> {
+    element(client, css)
+        .await?
+        .text()
+        .await
+        .map_err(|e| format!("text of {css}: {e}"))
+}
+
+async fn click(client: &Client, css: &str) -> Step<()> {
+    element(client, css)
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking {css}: {e}"))
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) -> Step<()> {
+    element(client, css)
+        .await?
+        .send_keys(text)
+        .await
+        .map_err(|e| format!("typing into {css}: {e}"))
+}
+
+async fn wait_for_url(client: &Client, url: &str) -> Step<()> {
+    let url = url::Url::parse(url).map_err(|e| e.to_string())?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_url(&url)
+        .await
+        .map_err(|e| format!("waiting for {url}: {e}"))
+}
+
+fn cmd<T>(result: Result<T, fantoccini::error::CmdError>) -> Step<T> {
+    result.map_err(|e| e.to_string())
+}
+
+#[sqlx::test(migrator = "employees::db::MYSQL_MIGRATOR")]
+async fn chromium_logs_in_through_the_page_and_swagger_ui(pool: sqlx::MySqlPool) {
+    let db = Db::MySql(pool);
+    seeded(&db).await;
+    let base = format!("http://{}", serve(db).await);
+    let (_driver, client) = start_browser().await;
+    let result = drive(&client, &base).await;
+    if result.is_err() {
+        // Leave a picture of the failure for whoever reads the CI log.
+        if let Ok(png) = client.screenshot().await {
+            let _ = std::fs::write(
+                std::env::temp_dir().join("employees-browser-failure.png"),
+                png,
+            );
+        }
+    }
+    let _ = client.close().await;
+    if let Err(step) = result {
+        panic!(
+            "{step} (screenshot in {}/employees-browser-failure.png)",
+            std::env::temp_dir().display()
+        );
+    }
+}
+
+async fn drive(client: &Client, base: &str) -> Step<()> {
+    // 1. Our login page: a wrong password first, then the right one.
+    cmd(client.goto(&format!("{base}/login")).await)?;
+    type_into(client, "#username", BEHAI).await?;
+    type_into(client, "#password", "wrong").await?;
+    click(client, "button[type=submit]").await?;
+    assert_eq!(
+        text_of(client, "#error").await?,
+        "Incorrect username or password"
+    );
+    let kept = cmd(element(client, "#username").await?.prop("value").await)?;
+    assert_eq!(kept.as_deref(), Some(BEHAI), "the email is kept");
+    type_into(client, "#password", "password").await?;
+    click(client, "button[type=submit]").await?;
+    wait_for_url(client, &format!("{base}/")).await?;
+    assert_eq!(text_of(client, "#email").await?, BEHAI);
+    assert_eq!(text_of(client, "#department").await?, "Development");
+    assert_eq!(text_of(client, "#title").await?, "Senior Engineer");
+    // The cookie is HttpOnly: page scripts cannot read the token.
+    let visible = cmd(client.execute("return document.cookie", vec![]).await)?;
+    assert_eq!(visible, json!(""));
+
+    // Logout: back to the login page, and the home page is closed again.
+    click(client, "form[action='/logout'] button").await?;
+    wait_for_url(client, &format!("{base}/login")).await?;
+    cmd(client.goto(&format!("{base}/")).await)?;
+    assert!(
+        cmd(client.current_url().await)?
+            .as_str()
+            .ends_with("/login")
+    );
+
+    // 2. Swagger UI: Authorize with email and password, then call GET /users/me.
+    cmd(client.goto(&format!("{base}/docs/")).await)?;
+    click(client, ".auth-wrapper .authorize").await?;
+    type_into(client, "#oauth_username", BEHAI).await?;
+    type_into(client, "#oauth_password", "password").await?;
+    // The dialog also lists the cookie scheme: press the oauth2 block's own Authorize button.
+    click(
+        client,
+        ".auth-container:has(#oauth_username) .auth-btn-wrapper .authorize",
+    )
+    .await?;
+    // Authorized: the block now offers Logout instead of Authorize.
+    cmd(client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//div[contains(@class,'auth-container')]//button[normalize-space()='Logout']",
+        ))
+        .await)?;
+    click(client, ".btn-done").await?;
+    click(client, "#operations-users-me .opblock-summary").await?;
+    click(client, "#operations-users-me .try-out__btn").await?;
+    click(client, "#operations-users-me .execute").await?;
+    let status = text_of(
+        client,
+        "#operations-users-me .live-responses-table tbody .response-col_status",
+    )
+    .await?;
+    assert_eq!(status.trim(), "200", "Swagger UI's call to /users/me");
+    let body = text_of(
+        client,
+        "#operations-users-me .live-responses-table .microlight",
+    )
+    .await?;
+    assert!(body.contains("\"emp_no\": 500222"), "{body}");
+    Ok(())
+}

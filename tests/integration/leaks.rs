@@ -1,0 +1,150 @@
+//! Nothing secret leaves the service: no hash in any response, no password or token in the logs.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::{Request, StatusCode};
+use employees::{db::Db, seeding::DefaultPassword};
+
+use crate::common::*;
+
+const PASSWORD: &str = "Zebra-Quartz-91";
+
+async fn seed_with_distinct_password(db: &Db) {
+    let password = DefaultPassword {
+        password: PASSWORD.into(),
+        cost: TEST_COST,
+    };
+    employees::seeding::load_seed(db, &password, 1_000)
+        .await
+        .unwrap();
+}
+
+async fn stored_hash(db: &Db) -> String {
+    employees::dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT password FROM employees WHERE emp_no = 500222").fetch_one(pool).await.unwrap()
+    })
+}
+
+/// Drives every endpoint, successes and failures, and returns all response bodies and headers.
+async fn exercise(app: &axum::Router) -> (String, String) {
+    let good = format!("username={BEHAI}&password={PASSWORD}");
+    let reply = send(app, form("/token", &good)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let token = reply.json()["access_token"].as_str().unwrap().to_owned();
+    let requests: Vec<Request<axum::body::Body>> = vec![
+        form(
+            "/token",
+            &format!("username={BEHAI}&password=wrong-{PASSWORD}"),
+        ),
+        form("/token", "username=nobody@example.com&password=x"),
+        browser_form("/token", &good),
+        browser_form(
+            "/token",
+            &format!("username={BEHAI}&password=wrong-{PASSWORD}"),
+        ),
+        json(
+            "/token",
+            serde_json::json!({"username": BEHAI, "password": PASSWORD}),
+        ),
+        with_bearer(get("/users/me"), &token),
+        with_cookie(get("/"), &token),
+        get("/login"),
+        get("/openapi.json"),
+        get("/healthz"),
+        get("/readyz"),
+        with_bearer(get("/users/me"), "bad"),
+        with_bearer(
+            Request::post("/logout")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+            &token,
+        ),
+        with_bearer(get("/users/me"), &token),
+    ];
+    let mut bodies = String::new();
+    let mut headers = String::new();
+    for request in requests {
+        let reply = send(app, request).await;
+        assert!(reply.status.as_u16() < 500, "{}", reply.text());
+        bodies.push_str(&reply.text());
+        headers.push_str(&format!("{:?}", reply.headers));
+    }
+    (bodies, headers.replace(&token, ""))
+}
+
+async fn no_response_contains_a_hash(db: Db) {
+    seed_with_distinct_password(&db).await;
+    let hash = stored_hash(&db).await;
+    let app = employees::app(state(db));
+    let (bodies, headers) = exercise(&app).await;
+    assert!(!bodies.contains(&hash) && !headers.contains(&hash));
+    assert!(!bodies.contains("$2b$") && !bodies.contains("$2y$") && !bodies.contains("$2a$"));
+    assert!(
+        !bodies.contains(PASSWORD),
+        "no response echoes the password"
+    );
+}
+dual_test!(no_hash_in_responses, no_response_contains_a_hash);
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn logs_hold_no_secret(db: Db) {
+    seed_with_distinct_password(&db).await;
+    let hash = stored_hash(&db).await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("trace")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let app = employees::app(state(db));
+    let good = format!("username={BEHAI}&password={PASSWORD}");
+    let token = send(&app, form("/token", &good)).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send(&app, with_bearer(get("/users/me"), &token)).await;
+    send(
+        &app,
+        form(
+            "/token",
+            &format!("username={BEHAI}&password=wrong-{PASSWORD}"),
+        ),
+    )
+    .await;
+    send(
+        &app,
+        with_bearer(
+            Request::post("/logout")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+            &token,
+        ),
+    )
+    .await;
+    drop(guard);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("token issued"), "the capture works: {logs}");
+    assert!(logs.contains("incorrect username or password"));
+    assert!(logs.contains("logged out"));
+    assert!(!logs.contains(PASSWORD), "password in logs");
+    assert!(!logs.contains(&token), "token in logs");
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!logs.contains(signature), "token signature in logs");
+    assert!(!logs.contains(&hash), "hash in logs");
+}
+dual_test!(no_secret_in_logs, logs_hold_no_secret);

@@ -1,0 +1,260 @@
+//! `GET /users/me` and the token checks every protected request makes.
+
+use axum::http::{Request, StatusCode};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use employees::db::Db;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+fn assert_not_authenticated(reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text());
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(reply.json(), json!({"detail": "Not authenticated"}));
+}
+
+pub fn assert_invalid_token(reply: &Reply, case: &str) {
+    assert_eq!(
+        reply.status,
+        StatusCode::UNAUTHORIZED,
+        "{case}: {}",
+        reply.text()
+    );
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some("Bearer error=\"invalid_token\""),
+        "{case}"
+    );
+    assert_eq!(
+        reply.json(),
+        json!({"detail": "Could not validate credentials"}),
+        "{case}"
+    );
+}
+
+async fn profile_of_the_token_holder(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state(db));
+    let token = login(&app, PRANAV).await;
+    let reply = send(&app, with_bearer(get("/users/me"), &token)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.json(),
+        json!({
+            "emp_no": 10198,
+            "email": "pranav.furedi.10198@gmail.com",
+            "first_name": "Pranav",
+            "last_name": "Furedi",
+            "gender": "M",
+            "birth_date": "1953-06-14",
+            "hire_date": "1985-08-31",
+            "department": "Development",
+            "title": "Senior Engineer",
+        })
+    );
+}
+dual_test!(profile, profile_of_the_token_holder);
+
+async fn former_employee_profile_has_no_department(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state(db));
+    // Tokens are not issued to former employees; one issued before they left still reads.
+    let (token, _) = jwt_keys().issue(FORMER_EMP_NO, None).unwrap();
+    let reply = send(&app, with_bearer(get("/users/me"), &token)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["department"], Value::Null);
+    assert_eq!(reply.json()["title"], Value::Null);
+    // A token for an employee who does not exist is refused.
+    let (token, _) = jwt_keys().issue(1, None).unwrap();
+    assert_invalid_token(
+        &send(&app, with_bearer(get("/users/me"), &token)).await,
+        "no such employee",
+    );
+}
+dual_test!(former_profile, former_employee_profile_has_no_department);
+
+fn with_authorization(value: &str) -> Request<axum::body::Body> {
+    let mut request = get("/users/me");
+    request
+        .headers_mut()
+        .insert("authorization", value.parse().unwrap());
+    request
+}
+
+async fn bearer_header_as_rfc_6750_says(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state(db));
+    let token = login(&app, BEHAI).await;
+    for value in [
+        format!("Bearer {token}"),
+        format!("bearer {token}"),
+        format!("BEARER   {token}"),
+    ] {
+        assert_eq!(
+            send(&app, with_authorization(&value)).await.status,
+            StatusCode::OK,
+            "{value}"
+        );
+    }
+    assert_eq!(
+        send(&app, with_cookie(get("/users/me"), &token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    assert_not_authenticated(&send(&app, get("/users/me")).await);
+    for value in ["Bearer", "Bearer ", "Bearer    ", "Basic Og==", "Token abc"] {
+        assert_not_authenticated(&send(&app, with_authorization(value)).await);
+    }
+    assert_not_authenticated(&send(&app, with_cookie(get("/users/me"), "")).await);
+}
+dual_test!(bearer_header, bearer_header_as_rfc_6750_says);
+
+fn b64(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+fn claims(overrides: Value) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({
+        "sub": "500222", "iat": now, "exp": now + 600, "jti": "8d4c1f7e-0000-4000-8000-000000000001",
+        "iss": ISSUER, "aud": AUDIENCE,
+    });
+    for (key, value) in overrides.as_object().unwrap() {
+        if value.is_null() {
+            claims.as_object_mut().unwrap().remove(key);
+        } else {
+            claims[key] = value.clone();
+        }
+    }
+    claims
+}
+
+fn sign(algorithm: Algorithm, key: &[u8], claims: &Value) -> String {
+    jsonwebtoken::encode(
+        &Header::new(algorithm),
+        claims,
+        &EncodingKey::from_secret(key),
+    )
+    .unwrap()
+}
+
+async fn forged_and_broken_tokens_are_refused(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state(db));
+    let good = sign(Algorithm::HS256, SECRET, &claims(json!({})));
+    assert_eq!(
+        send(&app, with_bearer(get("/users/me"), &good))
+            .await
+            .status,
+        StatusCode::OK,
+        "control"
+    );
+
+    let payload = b64(&claims(json!({})));
+    let parts: Vec<&str> = good.split('.').collect();
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "alg none",
+            format!("{}.{payload}.", b64(&json!({"alg": "none", "typ": "JWT"}))),
+        ),
+        (
+            "alg none, signature kept",
+            format!("{}.{payload}.{}", b64(&json!({"alg": "none"})), parts[2]),
+        ),
+        (
+            "no alg",
+            format!("{}.{payload}.{}", b64(&json!({"typ": "JWT"})), parts[2]),
+        ),
+        (
+            "HS512 with our key",
+            sign(Algorithm::HS512, SECRET, &claims(json!({}))),
+        ),
+        (
+            "HS384 with our key",
+            sign(Algorithm::HS384, SECRET, &claims(json!({}))),
+        ),
+        (
+            "another key",
+            sign(
+                Algorithm::HS256,
+                b"another-secret-another-secret-another",
+                &claims(json!({})),
+            ),
+        ),
+        (
+            "tampered payload",
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(&claims(json!({"sub": "10198"}))),
+                parts[2]
+            ),
+        ),
+        (
+            "expired",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(json!({"exp": chrono::Utc::now().timestamp() - 5})),
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(json!({"iss": "someone-else"})),
+            ),
+        ),
+        (
+            "wrong audience",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(json!({"aud": "another-api"})),
+            ),
+        ),
+        (
+            "no exp",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"exp": null}))),
+        ),
+        (
+            "no iss",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"iss": null}))),
+        ),
+        (
+            "no aud",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"aud": null}))),
+        ),
+        (
+            "no jti",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"jti": null}))),
+        ),
+        (
+            "no iat",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"iat": null}))),
+        ),
+        (
+            "non-numeric sub",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"sub": "admin"}))),
+        ),
+        ("malformed", "not-a-token".to_owned()),
+        ("three garbage parts", "a.b.c".to_owned()),
+        ("truncated", good[..good.len() - 10].to_owned()),
+        ("oversized", format!("{good}{}", "A".repeat(8_000))),
+    ];
+    for (case, token) in cases {
+        assert_invalid_token(
+            &send(&app, with_bearer(get("/users/me"), &token)).await,
+            case,
+        );
+        assert_invalid_token(
+            &send(&app, with_cookie(get("/users/me"), &token)).await,
+            case,
+        );
+    }
+}
+dual_test!(token_attacks, forged_and_broken_tokens_are_refused);
