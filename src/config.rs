@@ -3,9 +3,13 @@
 //! Every option is also an environment variable (clap's `env`), so deployments use the variables
 //! and `--help` documents both. A bad value stops the program with a message naming the variable.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
-use clap::{Args, Parser, Subcommand, builder::BoolishValueParser, value_parser};
+use clap::{Args, Parser, Subcommand, ValueEnum, builder::BoolishValueParser, value_parser};
 
 /// The shortest `JWT_SECRET` accepted: HS256 wants a key at least as long as its 256-bit output.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -56,6 +60,18 @@ pub struct SeedArgs {
     pub quiet: bool,
 }
 
+/// Where the service runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// A developer's machine or the compose stack: the placeholder secret is accepted, with a
+    /// warning at every start.
+    Local,
+    Production,
+}
+
+/// What `.env.example` ships as JWT_SECRET: known to everyone, so refused outside `local`.
+pub const PLACEHOLDER_SECRET_MARK: &str = "changethis";
+
 /// Settings shared by every subcommand.
 #[derive(Args, Clone)]
 pub struct Config {
@@ -72,6 +88,10 @@ pub struct Config {
         default_value = "employees.db"
     )]
     pub sqlite_file: PathBuf,
+
+    /// `local` or `production`: only `local` accepts the placeholder JWT_SECRET of .env.example.
+    #[arg(long, env = "ENVIRONMENT", global = true, value_enum, default_value_t = Environment::Production)]
+    pub environment: Environment,
 
     /// HS256 signing key, at least 32 bytes. Required when DATABASE_URL is set; on the embedded
     /// default without one, `serve` makes a random key for that run.
@@ -104,6 +124,26 @@ pub struct Config {
     #[arg(long, env = "LOGIN_MAX_FAILURES_PER_MINUTE", global = true, default_value_t = 10,
           value_parser = value_parser!(u32).range(1..=1_000_000))]
     pub login_max_failures_per_minute: u32,
+
+    /// Reverse proxies (comma-separated IP addresses) whose `X-Forwarded-For` names the client.
+    /// From any other peer the header is ignored and the connection's address is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", global = true, value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", global = true, default_value_t = 10,
+          value_parser = value_parser!(u64).range(1..=600))]
+    pub request_timeout_secs: u64,
+
+    /// Requests handled at once; more are answered 503 at once rather than queued.
+    #[arg(long, env = "MAX_CONCURRENT_REQUESTS", global = true, default_value_t = 512,
+          value_parser = value_parser!(u32).range(1..=1_000_000))]
+    pub max_concurrent_requests: u32,
+
+    /// Largest total size of a request's headers, in bytes; more is answered 431.
+    #[arg(long, env = "MAX_HEADER_BYTES", global = true, default_value_t = 16_384,
+          value_parser = value_parser!(u32).range(1_024..=1_048_576))]
+    pub max_header_bytes: u32,
 
     /// bcrypt cost for the hashes that seeding writes (4 to 31; each step doubles the work).
     #[arg(long, env = "BCRYPT_COST", global = true, default_value_t = 12,
@@ -176,13 +216,20 @@ impl Config {
     /// Checks the values that clap cannot check alone. Called once at start by every subcommand.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.database()?;
-        if let Some(secret) = &self.jwt_secret
-            && secret.len() < MIN_SECRET_BYTES
-        {
-            return Err(ConfigError::new(
-                "JWT_SECRET",
-                format!("must be at least {MIN_SECRET_BYTES} bytes long"),
-            ));
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                ));
+            }
+            if self.uses_placeholder_secret() && self.environment != Environment::Local {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "is the placeholder of .env.example: set a real secret (openssl rand -hex 32), \
+                     or ENVIRONMENT=local on a development machine",
+                ));
+            }
         }
         Ok(())
     }
@@ -221,6 +268,13 @@ impl Config {
                 "is required when DATABASE_URL is set",
             )),
         }
+    }
+
+    /// Whether JWT_SECRET is `.env.example`'s well-known placeholder.
+    pub fn uses_placeholder_secret(&self) -> bool {
+        self.jwt_secret
+            .as_deref()
+            .is_some_and(|secret| secret.contains(PLACEHOLDER_SECRET_MARK))
     }
 
     pub fn seed_on_start(&self) -> bool {

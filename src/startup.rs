@@ -1,7 +1,7 @@
 //! Start-up: what `main` runs for each subcommand, kept out of `main.rs` so that tests and
 //! benchmarks build the same state the binary serves.
 
-use std::{sync::Arc, time::Duration};
+use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 
@@ -10,8 +10,8 @@ use crate::{
     db::{Db, PoolSettings},
     error::Error,
     seeding::{self, DefaultPassword, backfill, generator},
-    service::{jwt::JwtKeys, password},
-    state::{AppState, AuthSettings},
+    service::{jwt::JwtKeys, password, throttle::LoginThrottle},
+    state::{AppState, AuthSettings, Limits},
 };
 
 /// Runs one subcommand to completion.
@@ -84,6 +84,12 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
             "JWT_SECRET is unset: using a random key for this run; its tokens die with the process"
         );
     }
+    if config.uses_placeholder_secret() {
+        tracing::warn!(
+            "JWT_SECRET is the placeholder of .env.example (accepted because ENVIRONMENT=local): \
+             anyone can forge tokens; set a real secret before exposing this service"
+        );
+    }
     let jwt = JwtKeys::new(
         &secret,
         &config.jwt_issuer,
@@ -98,7 +104,16 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         auth: Arc::new(AuthSettings {
             dummy_hash,
             cookie_secure: config.cookie_secure,
+            throttle: LoginThrottle::new(
+                NonZeroU32::new(config.login_max_failures_per_minute).unwrap_or(NonZeroU32::MIN),
+            ),
+            trusted_proxies: config.trusted_proxies.clone(),
         }),
+        limits: Limits {
+            request_timeout: Duration::from_secs(config.request_timeout_secs),
+            max_concurrent_requests: config.max_concurrent_requests as usize,
+            max_header_bytes: config.max_header_bytes as usize,
+        },
     })
 }
 
@@ -109,7 +124,9 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     let state = build_state(&config, db).await?;
     let listener = TcpListener::bind(config.bind_addr).await?;
     tracing::info!(address = %listener.local_addr()?, backend = state.db.backend_name(), "listening");
-    axum::serve(listener, crate::app(state))
+    // Connect info: the login throttle keys on the real peer address.
+    let service = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shut down");

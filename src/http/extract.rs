@@ -1,8 +1,10 @@
 //! Request-side helpers: the authenticated-user extractor, the login cookie, and content
 //! negotiation between browsers and API clients.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::{
-    extract::FromRequestParts,
+    extract::{ConnectInfo, FromRequestParts},
     http::{HeaderMap, header, request::Parts},
 };
 use axum_extra::{
@@ -123,5 +125,32 @@ pub fn safe_next(next: Option<&str>) -> String {
             path.to_owned()
         }
         _ => "/".to_owned(),
+    }
+}
+
+/// The client's address: the connection's peer, or, when the peer is one of `TRUSTED_PROXIES`,
+/// the rightmost `X-Forwarded-For` entry (the address that proxy saw). `None` when the server
+/// was started without connect info (in-process tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        Ok(ClientAddress(peer.map(|peer| {
+            if state.auth.trusted_proxies.contains(&peer) {
+                client_ip::rightmost_x_forwarded_for(&parts.headers).unwrap_or(peer)
+            } else {
+                peer
+            }
+        })))
     }
 }

@@ -3,6 +3,7 @@
 pub mod docs;
 pub mod extract;
 pub mod health;
+pub mod limits;
 pub mod logout;
 pub mod pages;
 pub mod token;
@@ -10,10 +11,13 @@ pub mod users;
 
 use axum::{
     Router,
+    error_handling::HandleErrorLayer,
     extract::DefaultBodyLimit,
     http::StatusCode,
+    middleware,
     routing::{get, post},
 };
+use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -25,6 +29,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The whole application. No I/O happens here, so tests drive it with `oneshot`.
 pub fn app(state: AppState) -> Router {
+    let limits = state.limits;
     let swagger = SwaggerUi::new("/docs")
         .url("/openapi.json", docs::ApiDoc::openapi())
         .config(utoipa_swagger_ui::Config::default().persist_authorization(false));
@@ -43,6 +48,20 @@ pub fn app(state: AppState) -> Router {
             detail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                .layer(middleware::from_fn_with_state(
+                    limits.max_header_bytes,
+                    limits::limit_headers,
+                ))
+                .layer(HandleErrorLayer::new(limits::overloaded_or_timed_out))
+                .load_shed()
+                // Global: `Router::layer` wraps each route, and all of them share this one limit.
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    limits.max_concurrent_requests,
+                ))
+                .timeout(limits.request_timeout),
+        )
         .with_state(state)
 }

@@ -1,6 +1,8 @@
 //! `POST /token`: the one login endpoint (OAuth2 password grant, RFC 6749 §4.3) for API clients,
 //! Swagger UI and the `/login` form.
 
+use std::net::IpAddr;
+
 use axum::{
     Json,
     body::Bytes,
@@ -13,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
+    domain::normalize_email,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
-        extract::{content_type, login_cookie, safe_next, wants_html},
+        extract::{ClientAddress, content_type, login_cookie, safe_next, wants_html},
         pages::login_page,
     },
     service::auth,
@@ -133,11 +136,14 @@ fn validate(request: &TokenRequest) -> Result<(String, String), Error> {
         (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant, unsupported_grant_type or invalid_scope (a browser gets the login page)", body = OAuthError),
         (status = 413, description = "Request body too large", body = Detail),
         (status = 415, description = "Content type other than form or JSON", body = Detail),
+        (status = 429, description = "Too many failed logins from this address or for this account", body = Detail,
+         headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "Database unavailable", body = Detail),
     )
 )]
 pub async fn token(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -147,7 +153,7 @@ pub async fn token(
         .and_then(|body| parse_body(&headers, &body));
     let next = request.as_ref().ok().and_then(|r| r.next.clone());
     let username = request.as_ref().ok().and_then(|r| r.username.clone());
-    match issue(&state, request).await {
+    match issue(&state, address, request).await {
         Ok(issued) if browser => {
             let cookie = login_cookie(
                 issued.access_token,
@@ -178,18 +184,42 @@ pub async fn token(
             };
             login_page(StatusCode::BAD_REQUEST, Some(message), username, next)
         }
+        Err(Error::TooManyAttempts { retry_after_secs }) if browser => {
+            let message =
+                format!("Too many failed login attempts. Try again in {retry_after_secs} seconds.");
+            let mut page = login_page(StatusCode::TOO_MANY_REQUESTS, Some(message), username, next);
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            page
+        }
         Err(error) => error.into_response(),
     }
 }
 
 async fn issue(
     state: &AppState,
+    address: Option<IpAddr>,
     request: Result<TokenRequest, Error>,
 ) -> Result<TokenResponse, Error> {
     let request = request?;
     let (username, password) = validate(&request)?;
     let requested = auth::parse_scopes(request.scope.as_deref())?;
-    let emp_no = auth::authenticate(state, &username, password).await?;
+    // Throttled before any bcrypt work; only wrong passwords count as failures.
+    let account = normalize_email(&username);
+    let throttle = &state.auth.throttle;
+    if let Some(retry_after_secs) = throttle.retry_after(address, &account) {
+        return Err(Error::TooManyAttempts { retry_after_secs });
+    }
+    let emp_no = match auth::authenticate(state, &username, password).await {
+        Err(Error::OAuth(refusal)) if refusal.error_description == auth::INCORRECT => {
+            if let Some(retry_after_secs) = throttle.record_failure(address, &account) {
+                tracing::warn!(?address, "failed-login limit reached");
+                return Err(Error::TooManyAttempts { retry_after_secs });
+            }
+            return Err(Error::OAuth(refusal));
+        }
+        other => other?,
+    };
     let scope = auth::grant_scopes(state, emp_no, &requested).await?;
     let (access_token, _claims) = state.jwt.issue(emp_no, scope.clone())?;
     tracing::info!(emp_no, "token issued");

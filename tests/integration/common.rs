@@ -1,6 +1,6 @@
 //! Shared test helpers.
 
-use std::{sync::Arc, time::Duration};
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -10,8 +10,8 @@ use axum::{
 use employees::{
     db::Db,
     seeding::DefaultPassword,
-    service::jwt::JwtKeys,
-    state::{AppState, AuthSettings},
+    service::{jwt::JwtKeys, throttle::LoginThrottle},
+    state::{AppState, AuthSettings, Limits},
 };
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -50,15 +50,27 @@ pub fn jwt_keys() -> JwtKeys {
     JwtKeys::new(SECRET, ISSUER, AUDIENCE, Duration::from_secs(30 * 60))
 }
 
-pub fn state(db: Db) -> AppState {
+/// Login settings as the defaults make them: 10 failures a minute, no trusted proxy.
+pub fn auth_settings() -> AuthSettings {
+    AuthSettings {
+        dummy_hash: bcrypt::hash("not-a-real-password", TEST_COST).expect("hash"),
+        cookie_secure: false,
+        throttle: LoginThrottle::new(NonZeroU32::new(10).unwrap()),
+        trusted_proxies: Vec::new(),
+    }
+}
+
+pub fn state_with(db: Db, auth: AuthSettings, limits: Limits) -> AppState {
     AppState {
         db,
         jwt: Arc::new(jwt_keys()),
-        auth: Arc::new(AuthSettings {
-            dummy_hash: bcrypt::hash("not-a-real-password", TEST_COST).expect("hash"),
-            cookie_secure: false,
-        }),
+        auth: Arc::new(auth),
+        limits,
     }
+}
+
+pub fn state(db: Db) -> AppState {
+    state_with(db, auth_settings(), Limits::default())
 }
 
 /// Seeds `seed/` into the database.

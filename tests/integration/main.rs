@@ -8,6 +8,7 @@ mod binary;
 mod browser;
 mod health;
 mod leaks;
+mod limits;
 mod pages;
 mod repository;
 mod schema;

@@ -410,11 +410,14 @@ async fn browser_login_sets_cookie_and_redirects(db: Db) {
     );
 
     // Secure when so configured.
-    let mut secure_state = state(db);
-    secure_state.auth = std::sync::Arc::new(employees::state::AuthSettings {
-        dummy_hash: secure_state.auth.dummy_hash.clone(),
-        cookie_secure: true,
-    });
+    let secure_state = state_with(
+        db,
+        employees::state::AuthSettings {
+            cookie_secure: true,
+            ..auth_settings()
+        },
+        Default::default(),
+    );
     let secure_app = employees::app(secure_state);
     let reply = send(
         &secure_app,

@@ -1,0 +1,220 @@
+//! Abuse: header, body, concurrency and time limits, and the failed-login throttle.
+
+use std::{net::SocketAddr, num::NonZeroU32, time::Duration};
+
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{Request, StatusCode},
+};
+use employees::{
+    db::Db,
+    service::throttle::LoginThrottle,
+    state::{AuthSettings, Limits},
+};
+
+use crate::common::*;
+
+fn from(mut request: Request<Body>, peer: &str) -> Request<Body> {
+    let address: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(address));
+    request
+}
+
+fn wrong(email: &str) -> Request<Body> {
+    form("/token", &format!("username={email}&password=wrong"))
+}
+
+fn right(email: &str) -> Request<Body> {
+    form("/token", &format!("username={email}&password=password"))
+}
+
+fn throttled(failures: u32, trusted_proxies: Vec<std::net::IpAddr>) -> AuthSettings {
+    AuthSettings {
+        throttle: LoginThrottle::new(NonZeroU32::new(failures).unwrap()),
+        trusted_proxies,
+        ..auth_settings()
+    }
+}
+
+fn assert_too_many(reply: &Reply) {
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.text()
+    );
+    let wait: u64 = reply
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!(wait >= 1);
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"detail": "Too many failed login attempts"})
+    );
+}
+
+async fn failed_logins_are_limited_per_address_and_account(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state_with(db, throttled(3, vec![]), Limits::default()));
+    for _ in 0..3 {
+        let reply = send(&app, from(wrong(BEHAI), "192.0.2.1")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    }
+    assert_too_many(&send(&app, from(wrong(BEHAI), "192.0.2.1")).await);
+    // Blocked before the password is looked at: the right one is refused too.
+    assert_too_many(&send(&app, from(right(BEHAI), "192.0.2.1")).await);
+    // The address is blocked for every account, the account from every address...
+    assert_too_many(&send(&app, from(right(PRANAV), "192.0.2.1")).await);
+    assert_too_many(&send(&app, from(right(BEHAI), "198.51.100.7")).await);
+    // ...and someone else logging in elsewhere is not blocked.
+    assert_eq!(
+        send(&app, from(right(PRANAV), "198.51.100.7")).await.status,
+        StatusCode::OK
+    );
+
+    // A browser gets the login page with the message and the status.
+    let mut request = browser_form("/token", &format!("username={BEHAI}&password=password"));
+    request
+        .extensions_mut()
+        .insert(ConnectInfo("192.0.2.1:1".parse::<SocketAddr>().unwrap()));
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(reply.header("retry-after").is_some());
+    assert!(reply.text().contains("Too many failed login attempts"));
+}
+dual_test!(
+    login_throttle,
+    failed_logins_are_limited_per_address_and_account
+);
+
+async fn successful_logins_do_not_count(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state_with(db, throttled(2, vec![]), Limits::default()));
+    for _ in 0..5 {
+        assert_eq!(
+            send(&app, from(right(BEHAI), "192.0.2.1")).await.status,
+            StatusCode::OK
+        );
+    }
+}
+dual_test!(successes_free, successful_logins_do_not_count);
+
+async fn forwarded_for_is_believed_only_from_trusted_proxies(db: Db) {
+    seeded(&db).await;
+    let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+    let app = employees::app(state_with(db, throttled(2, vec![proxy]), Limits::default()));
+    let via_proxy = |request: Request<Body>, client: &str| {
+        let mut request = from(request, "10.0.0.2");
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            format!("203.0.113.99, {client}").parse().unwrap(),
+        );
+        request
+    };
+    for _ in 0..2 {
+        send(&app, via_proxy(wrong("nobody@example.com"), "203.0.113.5")).await;
+    }
+    assert_too_many(&send(&app, via_proxy(wrong("nobody2@example.com"), "203.0.113.5")).await);
+    // Another client behind the same proxy is not the attacker.
+    assert_eq!(
+        send(&app, via_proxy(right(PRANAV), "203.0.113.6"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // From an untrusted peer the header is ignored: the peer itself is throttled.
+    let spoof = |request: Request<Body>, forged: &str| {
+        let mut request = from(request, "192.0.2.50");
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forged.parse().unwrap());
+        request
+    };
+    send(&app, spoof(wrong("a@example.com"), "1.1.1.1")).await;
+    send(&app, spoof(wrong("b@example.com"), "1.1.1.2")).await;
+    assert_too_many(&send(&app, spoof(wrong("c@example.com"), "1.1.1.3")).await);
+}
+dual_test!(
+    trusted_proxies,
+    forwarded_for_is_believed_only_from_trusted_proxies
+);
+
+async fn oversized_headers_are_431(db: Db) {
+    let app = employees::app(state(db));
+    let mut request = get("/healthz");
+    request
+        .headers_mut()
+        .insert("x-padding", "a".repeat(20_000).parse().unwrap());
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(reply.json()["detail"], "Request headers too large");
+    let reply = send(&app, get(&format!("/login?next=/{}", "a".repeat(20_000)))).await;
+    assert_eq!(reply.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+}
+dual_test!(header_limit, oversized_headers_are_431);
+
+/// A `POST /token` whose body does not finish until the returned sender sends it or drops.
+fn unfinished_login() -> (
+    tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    Request<Body>,
+) {
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    let request = Request::post("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .unwrap();
+    (sender, request)
+}
+
+async fn slow_requests_time_out_with_503(db: Db) {
+    let limits = Limits {
+        request_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let app = employees::app(state_with(db, auth_settings(), limits));
+    let (_sender, slow) = unfinished_login();
+    let reply = send(&app, slow).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json()["detail"], "The request took too long");
+}
+dual_test!(timeout, slow_requests_time_out_with_503);
+
+async fn excess_concurrency_is_shed_with_503(db: Db) {
+    seeded(&db).await;
+    let limits = Limits {
+        max_concurrent_requests: 1,
+        ..Limits::default()
+    };
+    let app = employees::app(state_with(db, auth_settings(), limits));
+    // A login whose body has not finished arriving holds the only slot.
+    let (sender, slow) = unfinished_login();
+    let in_flight = tokio::spawn({
+        let app = app.clone();
+        async move { send(&app, slow).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let reply = send(&app, get("/healthz")).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json()["detail"], "Too many requests in progress");
+    assert_eq!(reply.header("retry-after"), Some("1"));
+
+    sender
+        .send(Ok(
+            format!("username={BEHAI}&password=password").into_bytes()
+        ))
+        .await
+        .unwrap();
+    drop(sender);
+    assert_eq!(in_flight.await.unwrap().status, StatusCode::OK);
+    assert_eq!(
+        send(&app, get("/healthz")).await.status,
+        StatusCode::OK,
+        "the slot is free again"
+    );
+}
+dual_test!(load_shed, excess_concurrency_is_shed_with_503);
