@@ -38,7 +38,7 @@ use crate::{
         health::readyz,
     ),
     components(schemas(TokenRequest, TokenResponse, OAuthError, OAuthCode, Detail, Profile, Health)),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &CommonResponses),
     tags(
         (name = "auth", description = "Login and logout"),
         (name = "users", description = "Employees"),
@@ -64,5 +64,44 @@ impl Modify for SecuritySchemes {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(COOKIE_NAME))),
         );
+    }
+}
+
+/// The answers any request can get from the limits in front of every route (`http::limits`),
+/// added to every operation so that the document lists every status a client can see.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            Ref, RefOr,
+            path::HttpMethod,
+            response::{Response, ResponseBuilder},
+        };
+        let detail = |description: &str| -> RefOr<Response> {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    utoipa::openapi::Content::new(Some(Ref::from_schema_name("Detail"))),
+                )
+                .into()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for method in [HttpMethod::Get, HttpMethod::Post] {
+                let operation = match method {
+                    HttpMethod::Get => item.get.as_mut(),
+                    _ => item.post.as_mut(),
+                };
+                let Some(operation) = operation else { continue };
+                let responses = &mut operation.responses.responses;
+                responses
+                    .entry("431".into())
+                    .or_insert_with(|| detail("Request headers too large"));
+                responses.entry("503".into()).or_insert_with(|| {
+                    detail("Too many requests in progress, the request took too long, or the database is unavailable")
+                });
+            }
+        }
     }
 }

@@ -91,7 +91,7 @@ pub async fn login(
     (status = 200, description = "The home page", content_type = "text/html", body = String),
     (status = 303, description = "Not logged in: redirected to /login"),
     (status = 503, description = "Database unavailable", body = crate::error::Detail),
-), security(("cookie" = [])))]
+), security(("cookie" = []), ("oauth2" = [])))]
 pub async fn home(
     State(state): State<AppState>,
     user: Result<CurrentUser, Error>,

@@ -30,12 +30,12 @@ use crate::{
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// `password` if present.
-    #[schema(example = "password")]
+    #[schema(example = "password", pattern = "^password$")]
     pub grant_type: Option<String>,
     /// The employee's email.
-    #[schema(example = "behai_nguyen@hotmail.com")]
+    #[schema(required = true, min_length = 1, example = "behai_nguyen@hotmail.com")]
     pub username: Option<String>,
-    #[schema(example = "password", format = Password)]
+    #[schema(required = true, min_length = 1, example = "password", format = Password)]
     pub password: Option<String>,
     /// Space-separated scopes: `me`, `manager`.
     pub scope: Option<String>,

@@ -117,6 +117,35 @@ async fn fresh_machine_serves_seeded_sqlite_and_stops_on_sigterm() {
     );
 }
 
+#[tokio::test]
+async fn placeholder_secret_runs_locally_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = command(dir.path())
+        .env("JWT_SECRET", "changethis-changethis-changethis-changethis")
+        .env("ENVIRONMENT", "local")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_up(
+        &format!("http://127.0.0.1:{port}/healthz"),
+        &mut child,
+        Duration::from_secs(30),
+    )
+    .await;
+    let status = terminate(&mut child);
+    assert!(status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("JWT_SECRET is the placeholder of .env.example"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("WARN"), "{stderr}");
+}
+
 fn run_expecting_failure(envs: &[(&str, &str)], args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let mut command = command(dir.path());
@@ -148,6 +177,18 @@ fn bad_configuration_stops_with_the_variable_named() {
 
     let stderr = run_expecting_failure(&[("BCRYPT_COST", "2")], &["seed"]);
     assert!(stderr.contains("BCRYPT_COST"), "{stderr}");
+
+    // The placeholder of .env.example is refused unless ENVIRONMENT=local.
+    let placeholder = "changethis-changethis-changethis-changethis";
+    let stderr = run_expecting_failure(&[("JWT_SECRET", placeholder)], &["migrate"]);
+    assert!(stderr.contains("JWT_SECRET is the placeholder"), "{stderr}");
+    let stderr = run_expecting_failure(
+        &[("JWT_SECRET", placeholder), ("ENVIRONMENT", "production")],
+        &["migrate"],
+    );
+    assert!(stderr.contains("JWT_SECRET is the placeholder"), "{stderr}");
+    let stderr = run_expecting_failure(&[("ENVIRONMENT", "staging")], &["migrate"]);
+    assert!(stderr.contains("ENVIRONMENT"), "{stderr}");
 
     // With a database named, serving needs a real secret.
     let stderr = run_expecting_failure(&[("DATABASE_URL", "sqlite://x.db?mode=rwc")], &["serve"]);

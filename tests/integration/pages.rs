@@ -119,6 +119,18 @@ async fn swagger_ui_and_openapi_are_served_from_the_binary(db: Db) {
             );
         }
     }
+    // The limits in front of every route are documented on every operation.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for status in ["431", "503"] {
+                assert!(
+                    operation["responses"][status].is_object(),
+                    "{method} {path} documents {status}"
+                );
+            }
+        }
+    }
+    assert!(doc["paths"]["/token"]["post"]["responses"]["429"].is_object());
     let body = &doc["paths"]["/token"]["post"]["requestBody"]["content"];
     assert!(body["application/x-www-form-urlencoded"].is_object());
     assert!(body["application/json"].is_object());

@@ -1,0 +1,159 @@
+//! Two instances of the binary on one MariaDB database: a token from one works on the other,
+//! logout on one is refused by the other. Both log at TRACE, and their logs are searched for
+//! the password, the token and the hash.
+
+use std::{
+    io::Read,
+    process::{Child, Stdio},
+    time::Duration,
+};
+
+use employees::db::Db;
+
+use crate::{
+    binary::{command, free_port, wait_until_up},
+    common::BEHAI,
+};
+
+const SECRET: &str = "two-instances-share-this-secret-0123456789";
+
+struct Instance {
+    child: Child,
+    base: String,
+}
+
+impl Instance {
+    fn logs(mut self) -> String {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        let mut logs = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+        logs
+    }
+}
+
+async fn start(database_url: &str, dir: &std::path::Path) -> Instance {
+    let port = free_port();
+    let mut child = command(dir)
+        .env("DATABASE_URL", database_url)
+        .env("JWT_SECRET", SECRET)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("SEED_ON_START", "false")
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(
+        &format!("{base}/readyz"),
+        &mut child,
+        Duration::from_secs(30),
+    )
+    .await;
+    Instance { child, base }
+}
+
+/// The URL of the database `sqlx::test` made for this test: the server of DATABASE_URL.
+async fn database_url(pool: &sqlx::MySqlPool) -> String {
+    let name: String = sqlx::query_scalar("SELECT DATABASE()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
+#[sqlx::test(migrator = "employees::db::MYSQL_MIGRATOR")]
+async fn two_instances_share_logins_and_logouts(pool: sqlx::MySqlPool) {
+    let password = "Plum-Orbit-4417";
+    let seed = employees::seeding::DefaultPassword {
+        password: password.into(),
+        cost: 4,
+    };
+    let db = Db::MySql(pool.clone());
+    employees::seeding::load_seed(&db, &seed, 1_000)
+        .await
+        .unwrap();
+    let url = database_url(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = start(&url, dir.path()).await;
+    let b = start(&url, dir.path()).await;
+    let http = reqwest::Client::new();
+
+    let reply = http
+        .post(format!("{}/token", a.base))
+        .form(&[("username", BEHAI), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let token = reply.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let me_on_b = || {
+        http.get(format!("{}/users/me", b.base))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(
+        me_on_b().await.unwrap().status(),
+        200,
+        "a token from A works on B"
+    );
+
+    let failed = http
+        .post(format!("{}/token", b.base))
+        .form(&[("username", BEHAI), ("password", "not-the-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 400);
+
+    let logout = http
+        .post(format!("{}/logout", a.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let refused = me_on_b().await.unwrap();
+    assert_eq!(refused.status(), 401, "B refuses what A revoked");
+
+    let hash: String = sqlx::query_scalar("SELECT password FROM employees WHERE emp_no = 500222")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for logs in [a.logs(), b.logs()] {
+        assert!(
+            logs.contains("token issued")
+                || logs.contains("logged out")
+                || logs.contains("login refused"),
+            "{logs}"
+        );
+        assert!(logs.contains("TRACE"), "logged at every level");
+        assert!(!logs.contains(password), "password in the logs");
+        assert!(
+            !logs.contains("not-the-password"),
+            "a wrong password in the logs"
+        );
+        assert!(!logs.contains(&token), "token in the logs");
+        assert!(
+            !logs.contains(token.rsplit('.').next().unwrap()),
+            "token signature in the logs"
+        );
+        assert!(!logs.contains(&hash), "hash in the logs");
+        assert!(!logs.contains(SECRET), "secret in the logs");
+    }
+}
