@@ -26,6 +26,15 @@ pub enum TokenSource {
     Cookie,
 }
 
+/// A token whose signature and claims are valid; whether it was revoked is not checked yet
+/// (handlers that read the database anyway check it in the same query, see [`CurrentUser`]).
+#[derive(Debug, Clone)]
+pub struct SignedToken {
+    pub emp_no: i32,
+    pub claims: Claims,
+    pub source: TokenSource,
+}
+
 /// An employee authenticated by a valid, unrevoked token.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
@@ -50,16 +59,33 @@ pub fn find_token(headers: &HeaderMap) -> Option<(String, TokenSource)> {
         .map(|token| (token, TokenSource::Cookie))
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+impl FromRequestParts<AppState> for SignedToken {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let (token, source) = find_token(&parts.headers).ok_or(Error::Unauthenticated)?;
         let claims = state.jwt.validate(&token)?;
+        let emp_no = claims.emp_no().ok_or(Error::InvalidToken)?;
+        Ok(SignedToken {
+            emp_no,
+            claims,
+            source,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let SignedToken {
+            emp_no,
+            claims,
+            source,
+        } = SignedToken::from_request_parts(parts, state).await?;
         if tokens::is_revoked(&state.db, &claims.jti).await? {
             return Err(Error::InvalidToken);
         }
-        let emp_no = claims.emp_no().ok_or(Error::InvalidToken)?;
         Ok(CurrentUser {
             emp_no,
             claims,

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use crate::{
     domain::Profile,
     error::Error,
-    http::extract::{CurrentUser, removal_cookie, safe_next},
-    repository::employees,
+    http::extract::{CurrentUser, SignedToken, removal_cookie, safe_next},
+    service::auth,
     state::AppState,
 };
 
@@ -94,20 +94,19 @@ pub async fn login(
 ), security(("cookie" = []), ("oauth2" = [])))]
 pub async fn home(
     State(state): State<AppState>,
-    user: Result<CurrentUser, Error>,
+    token: Result<SignedToken, Error>,
 ) -> Result<Response, Error> {
-    let to_login = || {
-        let jar = CookieJar::new().add(removal_cookie(state.auth.cookie_secure));
-        Ok((jar, Redirect::to("/login")).into_response())
+    let profile = match token {
+        Ok(token) => auth::current_profile(&state, token.emp_no, &token.claims).await,
+        Err(error) => Err(error),
     };
-    let user = match user {
-        Ok(user) => user,
-        Err(Error::Unauthenticated | Error::InvalidToken) => return to_login(),
-        Err(error) => return Err(error),
-    };
-    match employees::find_profile(&state.db, user.emp_no).await? {
-        Some(profile) => Ok(render(StatusCode::OK, &HomePage { profile })),
-        None => to_login(),
+    match profile {
+        Ok(profile) => Ok(render(StatusCode::OK, &HomePage { profile })),
+        Err(Error::Unauthenticated | Error::InvalidToken) => {
+            let jar = CookieJar::new().add(removal_cookie(state.auth.cookie_secure));
+            Ok((jar, Redirect::to("/login")).into_response())
+        }
+        Err(error) => Err(error),
     }
 }
 

@@ -3,8 +3,7 @@
 use axum::{Json, extract::State};
 
 use crate::{
-    domain::Profile, error::Error, http::extract::CurrentUser, repository::employees,
-    state::AppState,
+    domain::Profile, error::Error, http::extract::SignedToken, service::auth, state::AppState,
 };
 
 /// The logged-in employee, with the current department and title (`null` for a former
@@ -18,10 +17,6 @@ use crate::{
     ),
     security(("oauth2" = []), ("cookie" = []))
 )]
-pub async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Profile>, Error> {
-    // A valid token for an employee who no longer exists proves nothing.
-    let profile = employees::find_profile(&state.db, user.emp_no)
-        .await?
-        .ok_or(Error::InvalidToken)?;
-    Ok(Json(profile))
+pub async fn me(State(state): State<AppState>, token: SignedToken) -> Result<Json<Profile>, Error> {
+    Ok(Json(auth::current_profile(&state, token.emp_no, &token.claims).await?))
 }

@@ -37,16 +37,43 @@ pub async fn find_credentials(db: &Db, email: &str) -> sqlx::Result<Option<Crede
 
 // Current department and title are the newest rows whose to_date is the 9999-01-01 marker; the
 // primary keys (emp_no, ...) make both sub-queries index look-ups.
-const PROFILE: &str = "\
-SELECT e.emp_no, e.email, e.first_name, e.last_name, e.gender, e.birth_date, e.hire_date,
+macro_rules! profile_columns {
+    () => {
+        "e.emp_no, e.email, e.first_name, e.last_name, e.gender, e.birth_date, e.hire_date,
        (SELECT d.dept_name FROM dept_emp de JOIN departments d ON d.dept_no = de.dept_no
         WHERE de.emp_no = e.emp_no AND de.to_date = '9999-01-01'
         ORDER BY de.from_date DESC LIMIT 1) AS department,
        (SELECT t.title FROM titles t
         WHERE t.emp_no = e.emp_no AND t.to_date = '9999-01-01'
-        ORDER BY t.from_date DESC LIMIT 1) AS title
-FROM employees e
-WHERE e.emp_no = ?";
+        ORDER BY t.from_date DESC LIMIT 1) AS title"
+    };
+}
+
+const PROFILE: &str = concat!("SELECT ", profile_columns!(), " FROM employees e WHERE e.emp_no = ?");
+
+// The profile and the token's revocation in one round trip: what every authenticated page needs.
+const PROFILE_UNLESS_REVOKED: &str = concat!(
+    "SELECT ",
+    profile_columns!(),
+    ", CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) THEN 1 ELSE 0 END AS revoked",
+    " FROM employees e WHERE e.emp_no = ?"
+);
+
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    #[sqlx(flatten)]
+    profile: Profile,
+    revoked: i64,
+}
+
+/// Loads an employee's profile for a token: `None` when the employee does not exist or the
+/// token (`jti`) has been revoked.
+pub async fn find_profile_unless_revoked(db: &Db, emp_no: i32, jti: &str) -> sqlx::Result<Option<Profile>> {
+    let row: Option<ProfileRow> = dispatch!(db, pool => {
+        sqlx::query_as(PROFILE_UNLESS_REVOKED).bind(jti).bind(emp_no).fetch_optional(pool).await?
+    });
+    Ok(row.filter(|row| row.revoked == 0).map(|row| row.profile))
+}
 
 /// Loads an employee with their current department and title.
 pub async fn find_profile(db: &Db, emp_no: i32) -> sqlx::Result<Option<Profile>> {

@@ -1,6 +1,7 @@
 //! Login rules: check an email and password, decide the scopes, issue the token; and logout.
 
 use crate::{
+    domain::Profile,
     error::{Error, OAuthCode, OAuthError},
     repository::{employees, tokens},
     service::{jwt::Claims, password},
@@ -80,6 +81,14 @@ pub async fn grant_scopes(
         .into());
     }
     Ok((!requested.is_empty()).then(|| requested.join(" ")))
+}
+
+/// The profile of a token's employee, in one query that also checks the token was not revoked.
+/// A revoked token, or one for an employee who no longer exists, proves nothing.
+pub async fn current_profile(state: &AppState, emp_no: i32, claims: &Claims) -> Result<Profile, Error> {
+    employees::find_profile_unless_revoked(&state.db, emp_no, &claims.jti)
+        .await?
+        .ok_or(Error::InvalidToken)
 }
 
 /// Revokes a token until it would have expired anyway, for every instance sharing the database;
