@@ -20,11 +20,18 @@ use rand::{Rng, SeedableRng};
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.first().map(String::as_str) {
-        Some("lookup") => lookup(&args[1], args[2].parse().unwrap(), args[3].parse().unwrap()).await,
+        Some("lookup") => {
+            lookup(&args[1], args[2].parse().unwrap(), args[3].parse().unwrap()).await
+        }
         Some("bcrypt") => bcrypt_verify(args[1].parse().unwrap(), args[2].parse().unwrap()),
-        _ => eprintln!("usage: ceiling lookup URL CONNECTIONS SECONDS | ceiling bcrypt COST ROUNDS"),
+        _ => {
+            eprintln!("usage: ceiling lookup URL CONNECTIONS SECONDS | ceiling bcrypt COST ROUNDS")
+        }
     }
 }
 
@@ -34,7 +41,9 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
         max_connections: connections,
         acquire_timeout: Duration::from_secs(10),
     };
-    let db = employees::db::Db::connect(&target, settings).await.expect("database");
+    let db = employees::db::Db::connect(&target, settings)
+        .await
+        .expect("database");
     let emp_nos: Arc<Vec<i32>> = Arc::new(employees::dispatch!(&db, pool => {
         sqlx::query_scalar("SELECT emp_no FROM employees ORDER BY emp_no LIMIT 10000")
             .fetch_all(pool)
@@ -46,14 +55,17 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for worker in 0..connections {
-        let (db, emp_nos, done, latencies) = (db.clone(), emp_nos.clone(), done.clone(), latencies.clone());
+        let (db, emp_nos, done, latencies) =
+            (db.clone(), emp_nos.clone(), done.clone(), latencies.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u64::from(worker));
             let mut mine = Vec::new();
             while Instant::now() < deadline {
                 let emp_no = emp_nos[rng.random_range(0..emp_nos.len())];
                 let started = Instant::now();
-                let profile = employees::repository::employees::find_profile(&db, emp_no).await.expect("query");
+                let profile = employees::repository::employees::find_profile(&db, emp_no)
+                    .await
+                    .expect("query");
                 assert!(profile.is_some());
                 mine.push(started.elapsed());
                 done.fetch_add(1, Ordering::Relaxed);
@@ -68,7 +80,10 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
     let elapsed = started.elapsed().as_secs_f64();
     let mut latencies = latencies.lock().unwrap().clone();
     latencies.sort();
-    let percentile = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64() * 1e3;
+    let percentile = |p: f64| {
+        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64()
+            * 1e3
+    };
     println!(
         "{{\"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"requests\": {}}}",
         done.load(Ordering::Relaxed) as f64 / elapsed,

@@ -18,5 +18,7 @@ use crate::{
     security(("oauth2" = []), ("cookie" = []))
 )]
 pub async fn me(State(state): State<AppState>, token: SignedToken) -> Result<Json<Profile>, Error> {
-    Ok(Json(auth::current_profile(&state, token.emp_no, &token.claims).await?))
+    Ok(Json(
+        auth::current_profile(&state, token.emp_no, &token.claims).await?,
+    ))
 }

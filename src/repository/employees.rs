@@ -49,7 +49,11 @@ macro_rules! profile_columns {
     };
 }
 
-const PROFILE: &str = concat!("SELECT ", profile_columns!(), " FROM employees e WHERE e.emp_no = ?");
+const PROFILE: &str = concat!(
+    "SELECT ",
+    profile_columns!(),
+    " FROM employees e WHERE e.emp_no = ?"
+);
 
 // The profile and the token's revocation in one round trip: what every authenticated page needs.
 const PROFILE_UNLESS_REVOKED: &str = concat!(
@@ -68,7 +72,11 @@ struct ProfileRow {
 
 /// Loads an employee's profile for a token: `None` when the employee does not exist or the
 /// token (`jti`) has been revoked.
-pub async fn find_profile_unless_revoked(db: &Db, emp_no: i32, jti: &str) -> sqlx::Result<Option<Profile>> {
+pub async fn find_profile_unless_revoked(
+    db: &Db,
+    emp_no: i32,
+    jti: &str,
+) -> sqlx::Result<Option<Profile>> {
     let row: Option<ProfileRow> = dispatch!(db, pool => {
         sqlx::query_as(PROFILE_UNLESS_REVOKED).bind(jti).bind(emp_no).fetch_optional(pool).await?
     });

@@ -85,7 +85,11 @@ pub async fn grant_scopes(
 
 /// The profile of a token's employee, in one query that also checks the token was not revoked.
 /// A revoked token, or one for an employee who no longer exists, proves nothing.
-pub async fn current_profile(state: &AppState, emp_no: i32, claims: &Claims) -> Result<Profile, Error> {
+pub async fn current_profile(
+    state: &AppState,
+    emp_no: i32,
+    claims: &Claims,
+) -> Result<Profile, Error> {
     employees::find_profile_unless_revoked(&state.db, emp_no, &claims.jti)
         .await?
         .ok_or(Error::InvalidToken)

@@ -136,10 +136,22 @@ dual_test!(revoked_tokens, revoked_tokens_round_trip);
 
 async fn profile_with_the_revocation_check(db: Db) {
     seeded(&db).await;
-    let found = repo::find_profile_unless_revoked(&db, 500222, "live-jti").await.unwrap();
+    let found = repo::find_profile_unless_revoked(&db, 500222, "live-jti")
+        .await
+        .unwrap();
     assert_eq!(found.map(|p| p.emp_no), Some(500222));
     tokens::revoke(&db, "dead-jti", i64::MAX / 2).await.unwrap();
-    assert!(repo::find_profile_unless_revoked(&db, 500222, "dead-jti").await.unwrap().is_none());
-    assert!(repo::find_profile_unless_revoked(&db, 1, "live-jti").await.unwrap().is_none());
+    assert!(
+        repo::find_profile_unless_revoked(&db, 500222, "dead-jti")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        repo::find_profile_unless_revoked(&db, 1, "live-jti")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 dual_test!(profile_unless_revoked, profile_with_the_revocation_check);
