@@ -254,7 +254,6 @@ impl Config {
     /// The signing key for `serve`: JWT_SECRET, or on the embedded default a random one per run.
     /// The bool says whether the key was made up (its tokens die with the process).
     pub fn jwt_secret_for_serve(&self) -> Result<(Vec<u8>, bool), ConfigError> {
-        self.validate()?;
         match (&self.jwt_secret, self.database()?) {
             (Some(secret), _) => Ok((secret.as_bytes().to_vec(), false)),
             (None, DatabaseTarget::EmbeddedSqlite(_)) => {

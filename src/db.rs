@@ -67,14 +67,14 @@ impl Db {
         let url = match target {
             DatabaseTarget::Url(url) => url.as_str(),
             DatabaseTarget::EmbeddedSqlite(path) => {
-                let options = sqlite_options(SqliteConnectOptions::new().filename(path));
+                let options = sqlite_options(SqliteConnectOptions::new().filename(path), settings);
                 return Ok(Db::Sqlite(
                     sqlite_pool(settings).connect_with(options).await?,
                 ));
             }
         };
         if url.starts_with("sqlite:") {
-            let options = sqlite_options(SqliteConnectOptions::from_str(url)?);
+            let options = sqlite_options(SqliteConnectOptions::from_str(url)?, settings);
             Ok(Db::Sqlite(
                 sqlite_pool(settings).connect_with(options).await?,
             ))
@@ -127,13 +127,14 @@ impl Tx {
     }
 }
 
-fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+fn sqlite_options(options: SqliteConnectOptions, settings: PoolSettings) -> SqliteConnectOptions {
     options
         .create_if_missing(true)
         .foreign_keys(true)
         // WAL lets readers go on while the seeder or a logout writes.
         .journal_mode(SqliteJournalMode::Wal)
-        .busy_timeout(Duration::from_secs(5))
+        // A locked database waits no longer than a busy pool would: then 503.
+        .busy_timeout(settings.acquire_timeout)
 }
 
 fn sqlite_pool(settings: PoolSettings) -> SqlitePoolOptions {

@@ -25,15 +25,11 @@ pub enum Error {
     OAuth(OAuthError),
     #[error("too many failed login attempts")]
     TooManyAttempts { retry_after_secs: u64 },
-    #[error("bad request: {0}")]
-    BadRequest(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// A framework extractor refused the request (body too large, unreadable query, ...).
     #[error("rejected: {status} {detail}")]
     Rejected { status: StatusCode, detail: String },
-    #[error("not found")]
-    NotFound,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
@@ -62,7 +58,6 @@ pub enum OAuthCode {
     InvalidGrant,
     UnsupportedGrantType,
     InvalidScope,
-    InvalidClient,
 }
 
 /// An RFC 6749 §5.2 error body.
@@ -92,25 +87,30 @@ pub struct Detail {
 impl Error {
     /// Whether the database could not be reached (503) rather than failing a query (500).
     fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Error::Database(
                 sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::WorkerCrashed
-            )
-        )
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            // Contention, not a bug: SQLite busy/locked (5, 6); MySQL lock wait timeout (1205),
+            // deadlock (1213), too many connections (1040).
+            Error::Database(sqlx::Error::Database(error)) => matches!(
+                error.code().as_deref(),
+                Some("5" | "6" | "517" | "262" | "1205" | "1213" | "1040")
+            ),
+            _ => false,
+        }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Unauthenticated | Error::InvalidToken => StatusCode::UNAUTHORIZED,
-            Error::OAuth(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::OAuth(_) => StatusCode::BAD_REQUEST,
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::NotFound => StatusCode::NOT_FOUND,
             Error::Rejected { status, .. } => *status,
             _ if self.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -162,9 +162,7 @@ impl IntoResponse for Error {
                 );
                 response
             }
-            Error::BadRequest(message) => detail(status, message),
             Error::UnsupportedMediaType => detail(status, "Unsupported media type"),
-            Error::NotFound => detail(status, "Not found"),
             Error::Rejected {
                 detail: message, ..
             } => detail(status, message),

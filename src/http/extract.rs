@@ -125,8 +125,9 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.negotiate([&APPLICATION_JSON, &TEXT_HTML]) == Some(&TEXT_HTML))
 }
 
-/// The essence (`type/subtype`, lower case) of the request's `Content-Type`, if it parses.
-pub fn content_type(headers: &HeaderMap) -> Option<Result<String, ()>> {
+/// The essence (`type/subtype`, lower case) of the request's `Content-Type`; an unreadable one
+/// gives an essence that matches nothing (so: 415).
+pub fn content_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?;
     Some(
         value
@@ -134,7 +135,7 @@ pub fn content_type(headers: &HeaderMap) -> Option<Result<String, ()>> {
             .ok()
             .and_then(|text| MediaType::parse(text).ok())
             .map(|media| media.essence().to_string().to_ascii_lowercase())
-            .ok_or(()),
+            .unwrap_or_default(),
     )
 }
 
@@ -179,4 +180,20 @@ impl FromRequestParts<AppState> for ClientAddress {
             }
         })))
     }
+}
+
+/// Whether a browser says the request comes from another site (`Sec-Fetch-Site: cross-site`).
+/// Such form posts to `/token` or `/logout` would log a victim into someone else's account or out
+/// of their own (login CSRF); same-site pages and non-browser clients do not send the value.
+pub fn is_cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"cross-site"))
+}
+
+pub fn cross_site_refused() -> axum::response::Response {
+    crate::error::detail(
+        axum::http::StatusCode::FORBIDDEN,
+        "Cross-site request refused",
+    )
 }

@@ -9,7 +9,9 @@ use axum_extra::extract::CookieJar;
 
 use crate::{
     error::Error,
-    http::extract::{COOKIE_NAME, CurrentUser, TokenSource, removal_cookie},
+    http::extract::{
+        COOKIE_NAME, CurrentUser, TokenSource, cross_site_refused, is_cross_site, removal_cookie,
+    },
     service::auth,
     state::AppState,
 };
@@ -21,6 +23,7 @@ use crate::{
     responses(
         (status = 204, description = "API client: token revoked"),
         (status = 303, description = "Browser: token revoked, cookie cleared, redirected to /login"),
+        (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`)", body = crate::error::Detail),
         (status = 401, description = "No token, or a bad one", body = crate::error::Detail, headers(("WWW-Authenticate" = String))),
         (status = 503, description = "Database unavailable", body = crate::error::Detail),
     ),
@@ -31,6 +34,9 @@ pub async fn logout(
     headers: HeaderMap,
     user: Result<CurrentUser, Error>,
 ) -> Response {
+    if is_cross_site(&headers) {
+        return cross_site_refused();
+    }
     let clear = CookieJar::new().add(removal_cookie(state.auth.cookie_secure));
     let had_cookie = CookieJar::from_headers(&headers).get(COOKIE_NAME).is_some();
     let user = match user {

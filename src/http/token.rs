@@ -18,7 +18,10 @@ use crate::{
     domain::normalize_email,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
-        extract::{ClientAddress, content_type, login_cookie, safe_next, wants_html},
+        extract::{
+            ClientAddress, content_type, cross_site_refused, is_cross_site, login_cookie,
+            safe_next, wants_html,
+        },
         pages::login_page,
     },
     service::auth,
@@ -65,27 +68,40 @@ fn invalid_request(description: &str) -> Error {
     OAuthError::new(OAuthCode::InvalidRequest, description).into()
 }
 
-/// Reads the body by its content type: form or JSON, anything else 415, nothing at all
-/// `invalid_request`.
+/// Reads the body by its content type: form or JSON (an object), anything else 415, nothing at
+/// all `invalid_request`.
 fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<TokenRequest, Error> {
-    let parsed = match content_type(headers) {
+    let essence = match content_type(headers) {
         None if body.is_empty() => return Err(invalid_request("The request body is empty")),
-        Some(Ok(essence)) if essence == "application/x-www-form-urlencoded" => {
+        Some(essence) => essence,
+        None => return Err(Error::UnsupportedMediaType),
+    };
+    let parsed = match essence.as_str() {
+        "application/x-www-form-urlencoded" => {
             serde_urlencoded::from_bytes::<TokenRequest>(body).map_err(|e| e.to_string())
         }
-        Some(Ok(essence)) if essence == "application/json" => {
-            if body.is_empty() {
-                return Err(invalid_request("The request body is empty"));
+        "application/json" => {
+            // serde would also read a struct from an array, by position: only objects count.
+            if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                return Err(invalid_request("The body must be a JSON object"));
             }
             serde_json::from_slice::<TokenRequest>(body).map_err(|e| e.to_string())
         }
         _ => return Err(Error::UnsupportedMediaType),
     };
-    // The parser's message names the field (duplicate, wrong type) but never echoes values.
-    parsed.map_err(|message| {
-        let message = message.split(" at line").next().unwrap_or_default();
-        invalid_request(&format!("Malformed request: {message}"))
-    })
+    parsed.map_err(|message| invalid_request(&malformed(&message)))
+}
+
+/// Describes a parse error without echoing what was sent: serde's messages quote the values
+/// (`invalid type: integer `12345678``), which may be a password.
+fn malformed(message: &str) -> String {
+    match message.strip_prefix("duplicate field ") {
+        Some(field) => format!(
+            "Malformed request: {} given twice",
+            field.split(" at line").next().unwrap_or_default()
+        ),
+        None => "Malformed request: every field must be a single string".to_owned(),
+    }
 }
 
 /// The checks of RFC 6749 §4.3.2 that need no database.
@@ -134,6 +150,7 @@ fn validate(request: &TokenRequest) -> Result<(String, String), Error> {
         (status = 303, description = "Browser form: logged in, redirected with the login cookie",
          headers(("Location" = String), ("Set-Cookie" = String))),
         (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant, unsupported_grant_type or invalid_scope (a browser gets the login page)", body = OAuthError),
+        (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`): login CSRF is refused", body = Detail),
         (status = 413, description = "Request body too large", body = Detail),
         (status = 415, description = "Content type other than form or JSON", body = Detail),
         (status = 429, description = "Too many failed logins from this address or for this account", body = Detail,
@@ -147,36 +164,26 @@ pub async fn token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if is_cross_site(&headers) {
+        return cross_site_refused();
+    }
     let browser = wants_html(&headers);
     let request = body
         .map_err(Error::from)
         .and_then(|body| parse_body(&headers, &body));
     let next = request.as_ref().ok().and_then(|r| r.next.clone());
     let username = request.as_ref().ok().and_then(|r| r.username.clone());
-    match issue(&state, address, request).await {
+    let mut response = match issue(&state, address, request).await {
         Ok(issued) if browser => {
             let cookie = login_cookie(
                 issued.access_token,
                 state.jwt.lifetime(),
                 state.auth.cookie_secure,
             );
-            let mut response = (
-                CookieJar::new().add(cookie),
-                Redirect::to(&safe_next(next.as_deref())),
-            )
-                .into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
+            let redirect = Redirect::to(&safe_next(next.as_deref()));
+            (CookieJar::new().add(cookie), redirect).into_response()
         }
-        Ok(issued) => {
-            let mut response = Json(issued).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-            response
-        }
+        Ok(issued) => Json(issued).into_response(),
         Err(Error::OAuth(error)) if browser => {
             let message = match error.error {
                 OAuthCode::InvalidRequest => "Enter your email and password".to_owned(),
@@ -193,7 +200,12 @@ pub async fn token(
             page
         }
         Err(error) => error.into_response(),
-    }
+    };
+    // Nothing that /token answers may be cached (RFC 6749 §5.1).
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
 }
 
 async fn issue(
@@ -207,9 +219,9 @@ async fn issue(
     // Throttled before any bcrypt work; only wrong passwords count as failures.
     let account = normalize_email(&username);
     let throttle = &state.auth.throttle;
-    if let Some(retry_after_secs) = throttle.retry_after(address, &account) {
-        return Err(Error::TooManyAttempts { retry_after_secs });
-    }
+    let _attempt = throttle
+        .admit(address, &account)
+        .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
     let emp_no = match auth::authenticate(state, &username, password).await {
         Err(Error::OAuth(refusal)) if refusal.error_description == auth::INCORRECT => {
             if let Some(retry_after_secs) = throttle.record_failure(address, &account) {

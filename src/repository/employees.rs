@@ -9,12 +9,13 @@ use crate::{
 #[derive(sqlx::FromRow)]
 struct CredentialsRow {
     emp_no: i32,
+    email: Option<String>,
     password: Option<String>,
     active: i64,
 }
 
 const CREDENTIALS: &str = "\
-SELECT e.emp_no, e.password,
+SELECT e.emp_no, e.email, e.password,
        CASE WHEN EXISTS (SELECT 1 FROM dept_emp de
                          WHERE de.emp_no = e.emp_no AND de.to_date = '9999-01-01')
             THEN 1 ELSE 0 END AS active
@@ -28,6 +29,9 @@ pub async fn find_credentials(db: &Db, email: &str) -> sqlx::Result<Option<Crede
     let row: Option<CredentialsRow> = dispatch!(db, pool => {
         sqlx::query_as(CREDENTIALS).bind(&email).fetch_optional(pool).await?
     });
+    // MySQL's default collation also ignores accents (`béhai@…` = `behai@…`); SQLite compares
+    // bytes. The stored address must be the submitted one exactly, on both.
+    let row = row.filter(|row| row.email.as_deref() == Some(email.as_str()));
     Ok(row.map(|row| Credentials {
         emp_no: row.emp_no,
         password_hash: row.password,

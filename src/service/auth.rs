@@ -100,7 +100,10 @@ pub async fn current_profile(
 #[tracing::instrument(skip_all, fields(emp_no = claims.sub))]
 pub async fn logout(state: &AppState, claims: &Claims) -> Result<(), Error> {
     tokens::revoke(&state.db, &claims.jti, claims.exp).await?;
-    tokens::purge_expired(&state.db, chrono::Utc::now().timestamp()).await?;
+    // Housekeeping only: the token is revoked whatever happens here.
+    if let Err(error) = tokens::purge_expired(&state.db, chrono::Utc::now().timestamp()).await {
+        tracing::warn!(%error, "could not purge expired revocations");
+    }
     tracing::info!("logged out");
     Ok(())
 }

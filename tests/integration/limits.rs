@@ -218,3 +218,29 @@ async fn excess_concurrency_is_shed_with_503(db: Db) {
     );
 }
 dual_test!(load_shed, excess_concurrency_is_shed_with_503);
+
+async fn parallel_attempts_cannot_outrun_the_limit(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state_with(db, throttled(2, vec![]), Limits::default()));
+    let attempts: Vec<_> = (0..12)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { send(&app, from(wrong(BEHAI), "192.0.2.1")).await.status })
+        })
+        .collect();
+    let mut verified = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            StatusCode::BAD_REQUEST => verified += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // One verification at a time per account: of twelve simultaneous guesses at most the limit,
+    // plus the one that crossed it, reach bcrypt; the rest are 429 at once.
+    assert!(
+        (1..=3).contains(&verified),
+        "{verified} wrong passwords were checked"
+    );
+}
+dual_test!(parallel_attempts, parallel_attempts_cannot_outrun_the_limit);

@@ -54,6 +54,11 @@ async fn credentials_by_email(db: Db) {
         .await
         .unwrap();
     assert_eq!(mixed.map(|c| c.emp_no), Some(500222));
+    // Byte-for-byte otherwise: an accented variant is another address on both backends.
+    let accented = repo::find_credentials(&db, "béhai_nguyen@hotmail.com")
+        .await
+        .unwrap();
+    assert!(accented.is_none());
 }
 dual_test!(credentials, credentials_by_email);
 

@@ -207,6 +207,25 @@ async fn malformed_requests_are_invalid_request(db: Db) {
         ("malformed JSON", json_raw("{\"username\": ")),
         ("JSON array", json_raw("[1, 2]")),
         (
+            "JSON array in field order",
+            json_raw(&format!(
+                "[null, \"{BEHAI}\", \"password\", null, null, null, null]"
+            )),
+        ),
+        ("JSON string", json_raw("\"username\"")),
+        (
+            "JSON number as password",
+            json_raw(&format!(
+                "{{\"username\": \"{BEHAI}\", \"password\": 12345678}}"
+            )),
+        ),
+        (
+            "JSON object as password",
+            json_raw(&format!(
+                "{{\"username\": \"{BEHAI}\", \"password\": {{\"secret\": \"hunter22\"}}}}"
+            )),
+        ),
+        (
             "JSON number as username",
             json_raw("{\"username\": 5, \"password\": \"password\"}"),
         ),
@@ -232,6 +251,15 @@ async fn malformed_requests_are_invalid_request(db: Db) {
             reply.text()
         );
         assert!(!reply.text().contains("password\":\"password"), "{case}");
+        // Nothing sent is echoed back (a password could be anywhere).
+        for sent in ["12345678", "hunter22", BEHAI] {
+            assert!(
+                !reply.text().contains(sent),
+                "{case} echoes {sent}: {}",
+                reply.text()
+            );
+        }
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{case}");
     }
 }
 dual_test!(invalid_request, malformed_requests_are_invalid_request);
@@ -518,3 +546,41 @@ async fn unknown_emails_cost_the_configured_bcrypt_work() {
         state.auth.dummy_hash
     );
 }
+
+async fn cross_site_browser_posts_are_refused(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state(db));
+    let mut request = browser_form("/token", &format!("username={BEHAI}&password=password"));
+    request
+        .headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.header("set-cookie").is_none(), "no login CSRF");
+    assert_eq!(reply.json()["detail"], "Cross-site request refused");
+
+    let token = login(&app, BEHAI).await;
+    let mut request = with_cookie(
+        Request::post("/logout").body(Body::empty()).unwrap(),
+        &token,
+    );
+    request
+        .headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(send(&app, request).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, with_bearer(get("/users/me"), &token))
+            .await
+            .status,
+        StatusCode::OK,
+        "not logged out"
+    );
+
+    // The login page's own form (same origin) goes through.
+    let mut request = browser_form("/token", &format!("username={BEHAI}&password=password"));
+    request
+        .headers_mut()
+        .insert("sec-fetch-site", "same-origin".parse().unwrap());
+    assert_eq!(send(&app, request).await.status, StatusCode::SEE_OTHER);
+}
+dual_test!(cross_site, cross_site_browser_posts_are_refused);
