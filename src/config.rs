@@ -135,6 +135,11 @@ pub struct Config {
           value_parser = value_parser!(u64).range(1..=600))]
     pub request_timeout_secs: u64,
 
+    /// Seconds a client has to send a request's headers; then the connection is closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", global = true, default_value_t = 10,
+          value_parser = value_parser!(u64).range(1..=600))]
+    pub header_read_timeout_secs: u64,
+
     /// Requests handled at once; more are answered 503 at once rather than queued.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", global = true, default_value_t = 512,
           value_parser = value_parser!(u32).range(1..=1_000_000))]

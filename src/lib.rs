@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod repository;
 pub mod seeding;
+pub mod server;
 pub mod service;
 pub mod startup;
 pub mod state;

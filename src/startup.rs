@@ -1,7 +1,7 @@
 //! Start-up: what `main` runs for each subcommand, kept out of `main.rs` so that tests and
 //! benchmarks build the same state the binary serves.
 
-use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 
@@ -124,11 +124,14 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     let state = build_state(&config, db).await?;
     let listener = TcpListener::bind(config.bind_addr).await?;
     tracing::info!(address = %listener.local_addr()?, backend = state.db.backend_name(), "listening");
-    // Connect info: the login throttle keys on the real peer address.
-    let service = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let header_read_timeout = Duration::from_secs(config.header_read_timeout_secs);
+    crate::server::serve(
+        listener,
+        crate::app(state),
+        header_read_timeout,
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("shut down");
     Ok(())
 }

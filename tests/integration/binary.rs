@@ -197,3 +197,48 @@ fn bad_configuration_stops_with_the_variable_named() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn clients_that_never_finish_their_headers_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = command(dir.path())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("HEADER_READ_TIMEOUT_SECS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_up(
+        &format!("http://127.0.0.1:{port}/healthz"),
+        &mut child,
+        Duration::from_secs(30),
+    )
+    .await;
+
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "the half-sent request still holds its connection after 10 s"
+    );
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
+
+    // Meanwhile and afterwards, complete requests are served.
+    assert_eq!(
+        reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(terminate(&mut child).success());
+}
