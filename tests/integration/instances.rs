@@ -142,7 +142,10 @@ async fn two_instances_share_logins_and_logouts(pool: sqlx::MySqlPool) {
                 || logs.contains("login refused"),
             "{logs}"
         );
-        assert!(logs.contains("DEBUG"), "logged below INFO too (RUST_LOG=trace)");
+        assert!(
+            logs.contains("DEBUG"),
+            "logged below INFO too (RUST_LOG=trace)"
+        );
         assert!(!logs.contains(password), "password in the logs");
         assert!(
             !logs.contains("not-the-password"),
