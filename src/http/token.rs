@@ -219,8 +219,9 @@ async fn issue(
     // Throttled before any bcrypt work; only wrong passwords count as failures.
     let account = normalize_email(&username);
     let throttle = &state.auth.throttle;
-    let _attempt = throttle
+    let _turn = throttle
         .admit(address, &account)
+        .await
         .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
     let emp_no = match auth::authenticate(state, &username, password).await {
         Err(Error::OAuth(refusal)) if refusal.error_description == auth::INCORRECT => {

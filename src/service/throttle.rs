@@ -8,11 +8,12 @@ use std::{
     collections::HashMap,
     net::IpAddr,
     num::NonZeroU32,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -23,10 +24,11 @@ enum Key {
 pub struct LoginThrottle {
     by_address: DefaultKeyedRateLimiter<IpAddr>,
     by_account: DefaultKeyedRateLimiter<String>,
-    /// Verifications under way per key. A failure is counted only once bcrypt has answered, so
-    /// without this cap a burst of parallel attempts would all pass the check before the first
-    /// failure lands: one at a time per account, a few at a time per address.
-    in_flight: Mutex<HashMap<Key, u32>>,
+    /// Turns to verify, per key. A failure is counted only once bcrypt has answered, so without
+    /// turns a burst of parallel attempts would all pass the check before the first failure
+    /// lands. Attempts queue (they are not refused): one verification at a time per account, a
+    /// few per address, and each re-checks the limit when its turn comes.
+    turns: Mutex<HashMap<Key, Arc<Semaphore>>>,
     /// Keys whose failures ran out, and until when. governor counts; this only remembers its
     /// verdict, because governor has no way to ask "would the next one pass?" without spending.
     blocked: Mutex<HashMap<Key, Instant>>,
@@ -35,28 +37,41 @@ pub struct LoginThrottle {
 /// Above this many remembered keys, expired ones are dropped (and governor's idle state too).
 const PRUNE_ABOVE: usize = 10_000;
 
-/// Verifications under way at once from one address (a NAT may hold several honest users).
-const MAX_IN_FLIGHT_PER_ADDRESS: u32 = 4;
+/// Verifications under way at once from one address: enough to keep every core busy for a NAT
+/// full of honest users, few enough that parallel guesses barely pass the limit.
+const TURNS_PER_ADDRESS: usize = 4;
 
-/// A login attempt under way; dropping it ends it.
+/// How long an attempt waits for its turn before it is answered 429.
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
+fn turns_for(key: &Key) -> usize {
+    match key {
+        Key::Address(_) => TURNS_PER_ADDRESS,
+        Key::Account(_) => 1,
+    }
+}
+
+/// A login attempt whose turn has come; dropping it lets the next one go.
 pub struct Attempt<'a> {
     throttle: &'a LoginThrottle,
-    keys: Vec<Key>,
+    turns: Vec<(Key, OwnedSemaphorePermit)>,
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        let mut in_flight = self
+        let mut turns = self
             .throttle
-            .in_flight
+            .turns
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        for key in &self.keys {
-            if let Some(count) = in_flight.get_mut(key) {
-                *count -= 1;
-                if *count == 0 {
-                    in_flight.remove(key);
-                }
+        for (key, permit) in self.turns.drain(..) {
+            drop(permit);
+            // Forget the queue once nobody holds or awaits it (the map's is the only Arc left).
+            if turns
+                .get(&key)
+                .is_some_and(|queue| Arc::strong_count(queue) == 1)
+            {
+                turns.remove(&key);
             }
         }
     }
@@ -69,36 +84,40 @@ impl LoginThrottle {
             by_address: RateLimiter::keyed(quota),
             by_account: RateLimiter::keyed(quota),
             blocked: Mutex::new(HashMap::new()),
-            in_flight: Mutex::new(HashMap::new()),
+            turns: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Admits a login attempt, or says how many seconds to wait: when the address or account is
-    /// blocked, or already has as many verifications under way as it may. The attempt counts as
-    /// under way until the returned guard is dropped.
-    pub fn admit(&self, address: Option<IpAddr>, account: &str) -> Result<Attempt<'_>, u64> {
+    /// Waits for the attempt's turn (address first, then account: one order for everyone, so no
+    /// two attempts wait on each other), or says how many seconds to wait when the address or
+    /// account is blocked, before or after queueing.
+    pub async fn admit(&self, address: Option<IpAddr>, account: &str) -> Result<Attempt<'_>, u64> {
         if let Some(wait) = self.retry_after(address, account) {
             return Err(wait);
         }
-        let keys: Vec<Key> = Self::keys(address, account).collect();
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        let full = keys.iter().any(|key| {
-            let cap = match key {
-                Key::Address(_) => MAX_IN_FLIGHT_PER_ADDRESS,
-                Key::Account(_) => 1,
-            };
-            in_flight.get(key).copied().unwrap_or(0) >= cap
-        });
-        if full {
-            return Err(1);
-        }
-        for key in &keys {
-            *in_flight.entry(key.clone()).or_insert(0) += 1;
-        }
-        Ok(Attempt {
+        let mut attempt = Attempt {
             throttle: self,
-            keys,
-        })
+            turns: Vec::new(),
+        };
+        for key in Self::keys(address, account) {
+            let queue = self
+                .turns
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(key.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(turns_for(&key))))
+                .clone();
+            let permit = match tokio::time::timeout(MAX_WAIT, queue.acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                _ => return Err(1),
+            };
+            attempt.turns.push((key, permit));
+        }
+        // Failures may have landed while this attempt waited.
+        if let Some(wait) = self.retry_after(address, account) {
+            return Err(wait);
+        }
+        Ok(attempt)
     }
 
     fn keys(address: Option<IpAddr>, account: &str) -> impl Iterator<Item = Key> {
@@ -229,33 +248,45 @@ mod tests {
 mod more_tests {
     use super::*;
 
-    #[test]
-    fn parallel_attempts_wait_their_turn() {
+    #[tokio::test]
+    async fn attempts_take_turns_per_account_and_address() {
         let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
         let address: IpAddr = "192.0.2.1".parse().unwrap();
         let first = throttle
             .admit(Some(address), "victim@example.com")
+            .await
             .expect("admitted");
-        // A second attempt on the same account while the first is being verified: wait.
-        assert_eq!(
-            throttle.admit(Some(address), "victim@example.com").err(),
-            Some(1)
+        // A second attempt on the same account waits for the first to finish.
+        let second = throttle.admit(Some(address), "victim@example.com");
+        tokio::pin!(second);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), &mut second)
+                .await
+                .is_err(),
+            "waits"
         );
-        // Other accounts from the address, up to its cap.
-        let others: Vec<_> = (0..3)
-            .map(|i| {
+        // Other accounts from the address go ahead, up to the address's turns.
+        let others: Vec<_> = admit_two_others(&throttle, address).await;
+        drop(first);
+        assert!(second.await.is_ok(), "its turn came");
+        drop(others);
+        assert!(
+            throttle.turns.lock().unwrap().is_empty(),
+            "idle queues are forgotten"
+        );
+    }
+
+    async fn admit_two_others(throttle: &LoginThrottle, address: IpAddr) -> Vec<Attempt<'_>> {
+        let mut admitted = Vec::new();
+        for i in 0..2 {
+            admitted.push(
                 throttle
                     .admit(Some(address), &format!("user{i}@example.com"))
-                    .expect("admitted")
-            })
-            .collect();
-        assert!(
-            throttle.admit(Some(address), "user9@example.com").is_err(),
-            "address cap"
-        );
-        drop(first);
-        drop(others);
-        assert!(throttle.admit(Some(address), "victim@example.com").is_ok());
+                    .await
+                    .expect("admitted"),
+            );
+        }
+        admitted
     }
 
     #[test]
