@@ -69,30 +69,63 @@ fn terminate(child: &mut Child) -> std::process::ExitStatus {
     }
 }
 
+/// A running `serve` of the binary on a free port, its stderr captured; killed when dropped.
+pub struct Service {
+    pub child: Child,
+    pub port: u16,
+    pub base: String,
+}
+
+impl Service {
+    /// Starts the binary in `dir` with extra variables and waits until `/readyz` answers.
+    pub async fn start(dir: &std::path::Path, envs: &[(&str, &str)]) -> Service {
+        let port = free_port();
+        let mut command = command(dir);
+        command
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_up(
+            &format!("{base}/readyz"),
+            &mut child,
+            Duration::from_secs(30),
+        )
+        .await;
+        Service { child, port, base }
+    }
+
+    /// SIGTERM, then everything the service wrote to stderr; asserts a clean exit.
+    pub fn stop(mut self) -> String {
+        let status = terminate(&mut self.child);
+        assert!(status.success(), "graceful shutdown exits 0, got {status}");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(self.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        stderr
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test]
 async fn fresh_machine_serves_seeded_sqlite_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = command(dir.path())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+    let service = Service::start(dir.path(), &[]).await;
+    let live = reqwest::get(format!("{}/healthz", service.base))
+        .await
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(
-        &format!("{base}/healthz"),
-        &mut child,
-        Duration::from_secs(30),
-    )
-    .await;
-    let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
-    assert_eq!(ready.status(), 200);
+    assert_eq!(live.status(), 200);
 
-    let status = terminate(&mut child);
-    assert!(status.success(), "graceful shutdown exits 0, got {status}");
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let stderr = service.stop();
     assert!(
         stderr.contains("JWT_SECRET is unset"),
         "warns about the per-run key: {stderr}"
@@ -120,25 +153,11 @@ async fn fresh_machine_serves_seeded_sqlite_and_stops_on_sigterm() {
 #[tokio::test]
 async fn placeholder_secret_runs_locally_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = command(dir.path())
-        .env("JWT_SECRET", "changethis-changethis-changethis-changethis")
-        .env("ENVIRONMENT", "local")
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until_up(
-        &format!("http://127.0.0.1:{port}/healthz"),
-        &mut child,
-        Duration::from_secs(30),
-    )
-    .await;
-    let status = terminate(&mut child);
-    assert!(status.success());
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let envs = [
+        ("JWT_SECRET", "changethis-changethis-changethis-changethis"),
+        ("ENVIRONMENT", "local"),
+    ];
+    let stderr = Service::start(dir.path(), &envs).await.stop();
     assert!(
         stderr.contains("JWT_SECRET is the placeholder of .env.example"),
         "{stderr}"
@@ -202,20 +221,8 @@ fn bad_configuration_stops_with_the_variable_named() {
 async fn clients_that_never_finish_their_headers_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = command(dir.path())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("HEADER_READ_TIMEOUT_SECS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_until_up(
-        &format!("http://127.0.0.1:{port}/healthz"),
-        &mut child,
-        Duration::from_secs(30),
-    )
-    .await;
+    let service = Service::start(dir.path(), &[("HEADER_READ_TIMEOUT_SECS", "1")]).await;
+    let port = service.port;
 
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -240,5 +247,5 @@ async fn clients_that_never_finish_their_headers_are_cut_off() {
             .status(),
         200
     );
-    assert!(terminate(&mut child).success());
+    service.stop();
 }

@@ -2,64 +2,20 @@
 //! logout on one is refused by the other. Both log at TRACE, and their logs are searched for
 //! the password, the token and the hash.
 
-use std::{
-    io::Read,
-    process::{Child, Stdio},
-    time::Duration,
-};
-
 use employees::db::Db;
 
-use crate::{
-    binary::{command, free_port, wait_until_up},
-    common::BEHAI,
-};
+use crate::{binary::Service, common::BEHAI};
 
 const SECRET: &str = "two-instances-share-this-secret-0123456789";
 
-struct Instance {
-    child: Child,
-    base: String,
-}
-
-impl Instance {
-    fn logs(mut self) -> String {
-        let _ = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-        let mut logs = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut logs)
-            .unwrap();
-        logs
-    }
-}
-
-async fn start(database_url: &str, dir: &std::path::Path) -> Instance {
-    let port = free_port();
-    let mut child = command(dir)
-        .env("DATABASE_URL", database_url)
-        .env("JWT_SECRET", SECRET)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("SEED_ON_START", "false")
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(
-        &format!("{base}/readyz"),
-        &mut child,
-        Duration::from_secs(30),
-    )
-    .await;
-    Instance { child, base }
+async fn start(database_url: &str, dir: &std::path::Path) -> Service {
+    let envs = [
+        ("DATABASE_URL", database_url),
+        ("JWT_SECRET", SECRET),
+        ("SEED_ON_START", "false"),
+        ("RUST_LOG", "trace"),
+    ];
+    Service::start(dir, &envs).await
 }
 
 /// The URL of the database `sqlx::test` made for this test: the server of DATABASE_URL.
@@ -135,7 +91,7 @@ async fn two_instances_share_logins_and_logouts(pool: sqlx::MySqlPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    for logs in [a.logs(), b.logs()] {
+    for logs in [a.stop(), b.stop()] {
         assert!(
             logs.contains("token issued")
                 || logs.contains("logged out")
