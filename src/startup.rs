@@ -9,6 +9,7 @@ use crate::{
     config::{Command, Config, DatabaseTarget, SeedArgs},
     db::{Db, PoolSettings},
     error::Error,
+    repository::employees,
     seeding::{self, DefaultPassword, backfill, generator},
     service::{jwt::JwtKeys, password, throttle::LoginThrottle},
     state::{AppState, AuthSettings, Limits},
@@ -96,8 +97,12 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         &config.jwt_audience,
         config.token_lifetime(),
     );
-    // The dummy hash has the configured cost, so that an unknown email costs what a known one does.
-    let dummy_hash = password::hash(uuid::Uuid::new_v4().to_string(), config.bcrypt_cost).await?;
+    // The dummy hash has the cost of the stored hashes (they may have been written at another
+    // BCRYPT_COST), so that an unknown email costs what a known one does.
+    let cost = employees::stored_hash_cost(&db)
+        .await?
+        .unwrap_or(config.bcrypt_cost);
+    let dummy_hash = password::hash(uuid::Uuid::new_v4().to_string(), cost).await?;
     Ok(AppState {
         db,
         jwt: Arc::new(jwt),

@@ -33,6 +33,8 @@ pub fn app(state: AppState) -> Router {
     let swagger = SwaggerUi::new("/docs")
         .url("/openapi.json", docs::ApiDoc::openapi())
         .config(utoipa_swagger_ui::Config::default().persist_authorization(false));
+    // Swagger UI answers an unknown asset with a bare 404; give it the JSON body of every error.
+    let swagger = Router::from(swagger).layer(middleware::map_response(bare_404_as_json));
     Router::new()
         .route("/token", post(token::token))
         .route("/users/me", get(users::me))
@@ -64,4 +66,15 @@ pub fn app(state: AppState) -> Router {
                 .timeout(limits.request_timeout),
         )
         .with_state(state)
+}
+
+async fn bare_404_as_json(response: axum::response::Response) -> axum::response::Response {
+    if response.status() == StatusCode::NOT_FOUND
+        && !response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return detail(StatusCode::NOT_FOUND, "Not found");
+    }
+    response
 }

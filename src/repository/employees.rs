@@ -102,3 +102,15 @@ pub async fn is_current_manager(db: &Db, emp_no: i32) -> sqlx::Result<bool> {
     });
     Ok(found.is_some())
 }
+
+/// The bcrypt cost of a stored password hash, if any employee has one.
+pub async fn stored_hash_cost(db: &Db) -> sqlx::Result<Option<u32>> {
+    let hash: Option<String> = dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT password FROM employees WHERE password IS NOT NULL LIMIT 1")
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(hash
+        .and_then(|hash| hash.parse::<bcrypt::HashParts>().ok())
+        .map(|parts| parts.get_cost()))
+}

@@ -150,5 +150,8 @@ async fn swagger_ui_and_openapi_are_served_from_the_binary(db: Db) {
     let init = send(&app, get("/docs/swagger-initializer.js")).await.text();
     assert!(init.contains("/openapi.json"));
     assert!(!docs.text().contains("https://"), "no external assets");
+    let missing = send(&app, get("/docs/no-such-asset.js")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["detail"], "Not found");
 }
 dual_test!(docs, swagger_ui_and_openapi_are_served_from_the_binary);

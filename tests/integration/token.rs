@@ -521,7 +521,7 @@ async fn browser_failure_shows_the_page_again(db: Db) {
 dual_test!(browser_failure, browser_failure_shows_the_page_again);
 
 #[tokio::test]
-async fn unknown_emails_cost_the_configured_bcrypt_work() {
+async fn unknown_emails_cost_the_same_bcrypt_work_as_stored_hashes() {
     use clap::Parser;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display());
@@ -536,12 +536,30 @@ async fn unknown_emails_cost_the_configured_bcrypt_work() {
         "5",
     ]);
     let db = employees::startup::connect(&cli.config).await.unwrap();
+    db.migrate().await.unwrap();
+    let state = employees::startup::build_state(&cli.config, db.clone())
+        .await
+        .unwrap();
+    // No stored hash yet: the dummy hash has the configured cost.
+    assert!(
+        state.auth.dummy_hash.starts_with("$2b$05$"),
+        "{}",
+        state.auth.dummy_hash
+    );
+
+    // Accounts seeded at cost 6: the dummy hash follows the stored hashes, not BCRYPT_COST.
+    let password = employees::seeding::DefaultPassword {
+        password: "password".into(),
+        cost: 6,
+    };
+    employees::seeding::load_seed(&db, &password, 1_000)
+        .await
+        .unwrap();
     let state = employees::startup::build_state(&cli.config, db)
         .await
         .unwrap();
-    // The dummy hash verified for unknown emails has the same cost as real ones.
     assert!(
-        state.auth.dummy_hash.starts_with("$2b$05$"),
+        state.auth.dummy_hash.starts_with("$2b$06$"),
         "{}",
         state.auth.dummy_hash
     );
