@@ -168,13 +168,14 @@ pub fn with_cookie(mut request: Request<Body>, token: &str) -> Request<Body> {
 pub const BEHAI: &str = "behai_nguyen@hotmail.com";
 pub const PRANAV: &str = "pranav.furedi.10198@gmail.com";
 
+/// `POST /token` with a form body, as an API client sends it.
+pub async fn post_token(app: &Router, body: &str) -> Reply {
+    send(app, form("/token", body)).await
+}
+
 /// Logs in through `POST /token` and returns the access token.
 pub async fn login(app: &Router, email: &str) -> String {
-    let reply = send(
-        app,
-        form("/token", &format!("username={email}&password=password")),
-    )
-    .await;
+    let reply = post_token(app, &format!("username={email}&password=password")).await;
     assert_eq!(
         reply.status,
         StatusCode::OK,

@@ -119,14 +119,7 @@ async fn logs_hold_no_secret(db: Db) {
         .unwrap()
         .to_owned();
     send(&app, with_bearer(get("/users/me"), &token)).await;
-    send(
-        &app,
-        form(
-            "/token",
-            &format!("username={BEHAI}&password=wrong-{PASSWORD}"),
-        ),
-    )
-    .await;
+    post_token(&app, &format!("username={BEHAI}&password=wrong-{PASSWORD}")).await;
     send(
         &app,
         with_bearer(

@@ -196,12 +196,9 @@ async fn outage_gives_503_and_the_service_recovers() {
     }
     assert_eq!(send(&app, get("/readyz")).await.status, StatusCode::OK);
     assert_eq!(
-        send(
-            &app,
-            form("/token", &format!("username={BEHAI}&password=password"))
-        )
-        .await
-        .status,
+        post_token(&app, &format!("username={BEHAI}&password=password"))
+            .await
+            .status,
         StatusCode::OK
     );
 }

@@ -22,12 +22,9 @@ fn assert_oauth_error(reply: &Reply, error: &str, description: Option<&str>) {
 async fn form_login_returns_a_bearer_token(db: Db) {
     seeded(&db).await;
     let app = employees::app(state(db));
-    let reply = send(
+    let reply = post_token(
         &app,
-        form(
-            "/token",
-            &format!("grant_type=password&username={BEHAI}&password=password"),
-        ),
+        &format!("grant_type=password&username={BEHAI}&password=password"),
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -89,12 +86,9 @@ dual_test!(json_login, json_login_and_swagger_ui_basic_header);
 async fn emails_are_trimmed_and_case_insensitive(db: Db) {
     seeded(&db).await;
     let app = employees::app(state(db));
-    let reply = send(
+    let reply = post_token(
         &app,
-        form(
-            "/token",
-            "username=%20BeHai_Nguyen%40HOTMAIL.com%20&password=password",
-        ),
+        "username=%20BeHai_Nguyen%40HOTMAIL.com%20&password=password",
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
@@ -104,21 +98,13 @@ dual_test!(email_normalised, emails_are_trimmed_and_case_insensitive);
 async fn wrong_password_and_unknown_email_are_indistinguishable(db: Db) {
     seeded(&db).await;
     let app = employees::app(state(db));
-    let wrong = send(
-        &app,
-        form("/token", &format!("username={BEHAI}&password=nope")),
-    )
-    .await;
+    let wrong = post_token(&app, &format!("username={BEHAI}&password=nope")).await;
     assert_oauth_error(
         &wrong,
         "invalid_grant",
         Some("Incorrect username or password"),
     );
-    let unknown = send(
-        &app,
-        form("/token", "username=nobody@example.com&password=password"),
-    )
-    .await;
+    let unknown = post_token(&app, "username=nobody@example.com&password=password").await;
     assert_oauth_error(
         &unknown,
         "invalid_grant",
@@ -136,18 +122,10 @@ async fn former_employees_get_no_token(db: Db) {
     seeded(&db).await;
     let email = email_of(&db, FORMER_EMP_NO).await;
     let app = employees::app(state(db));
-    let reply = send(
-        &app,
-        form("/token", &format!("username={email}&password=password")),
-    )
-    .await;
+    let reply = post_token(&app, &format!("username={email}&password=password")).await;
     assert_oauth_error(&reply, "invalid_grant", Some("Inactive user"));
     // Without the right password a former employee is just "incorrect".
-    let reply = send(
-        &app,
-        form("/token", &format!("username={email}&password=nope")),
-    )
-    .await;
+    let reply = post_token(&app, &format!("username={email}&password=nope")).await;
     assert_oauth_error(
         &reply,
         "invalid_grant",
@@ -280,12 +258,9 @@ async fn other_grant_types_are_unsupported(db: Db) {
         "refresh_token",
         "PASSWORD",
     ] {
-        let reply = send(
+        let reply = post_token(
             &app,
-            form(
-                "/token",
-                &format!("grant_type={grant}&username={BEHAI}&password=password"),
-            ),
+            &format!("grant_type={grant}&username={BEHAI}&password=password"),
         )
         .await;
         assert_oauth_error(&reply, "unsupported_grant_type", None);
@@ -297,41 +272,29 @@ async fn scopes_are_checked_and_granted(db: Db) {
     seeded(&db).await;
     let manager = email_of(&db, MANAGER_EMP_NO).await;
     let app = employees::app(state(db));
-    let unknown = send(
+    let unknown = post_token(
         &app,
-        form(
-            "/token",
-            &format!("username={BEHAI}&password=password&scope=admin"),
-        ),
+        &format!("username={BEHAI}&password=password&scope=admin"),
     )
     .await;
     assert_oauth_error(&unknown, "invalid_scope", None);
-    let not_a_manager = send(
+    let not_a_manager = post_token(
         &app,
-        form(
-            "/token",
-            &format!("username={BEHAI}&password=password&scope=me%20manager"),
-        ),
+        &format!("username={BEHAI}&password=password&scope=me%20manager"),
     )
     .await;
     assert_oauth_error(&not_a_manager, "invalid_scope", None);
 
-    let me = send(
+    let me = post_token(
         &app,
-        form(
-            "/token",
-            &format!("username={BEHAI}&password=password&scope=me"),
-        ),
+        &format!("username={BEHAI}&password=password&scope=me"),
     )
     .await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.json()["scope"], "me");
-    let managing = send(
+    let managing = post_token(
         &app,
-        form(
-            "/token",
-            &format!("username={manager}&password=password&scope=manager+me"),
-        ),
+        &format!("username={manager}&password=password&scope=manager+me"),
     )
     .await;
     assert_eq!(managing.status, StatusCode::OK, "{}", managing.text());
