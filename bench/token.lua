@@ -1,6 +1,5 @@
 -- wrk: POST /token with correct credentials, rotating over eight seeded (current) employees: a
--- burst of logins by different people, as the service meets it (one account's attempts take
--- turns, by design of the login throttle).
+-- burst of logins by different people, as the service meets it.
 local accounts = {
   "behai_nguyen@hotmail.com", "pranav.furedi.10198@gmail.com", "georgi.swan.500001@gmail.com",
   "bezalel.waschkowski.500002@gmail.com", "parto.zielinski.500003@gmail.com",

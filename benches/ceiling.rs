@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 #[tokio::main]
 async fn main() {

@@ -135,10 +135,38 @@ pub struct Config {
           value_parser = value_parser!(u64).range(1..=600))]
     pub request_timeout_secs: u64,
 
-    /// Seconds a client has to send a request's headers; then the connection is closed.
+    /// Seconds a client has to send a request's body once its headers are in; then `408`.
+    /// Shorter than REQUEST_TIMEOUT_SECS, so that a stalled body frees its slot first.
+    #[arg(long, env = "BODY_READ_TIMEOUT_SECS", global = true, default_value_t = 5,
+          value_parser = value_parser!(u64).range(1..=600))]
+    pub body_read_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's headers, counted from the connection's start
+    /// (first byte included) or from the previous response; then the connection is closed.
     #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", global = true, default_value_t = 10,
           value_parser = value_parser!(u64).range(1..=600))]
     pub header_read_timeout_secs: u64,
+
+    /// Seconds a connection (HTTP/1 or HTTP/2) may pass with no byte read or written; then it
+    /// is closed.
+    #[arg(long, env = "IDLE_TIMEOUT_SECS", global = true, default_value_t = 30,
+          value_parser = value_parser!(u64).range(1..=3_600))]
+    pub idle_timeout_secs: u64,
+
+    /// Open connections from one client address (an IPv6 /64); more are closed at once.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_ADDRESS", global = true, default_value_t = 256,
+          value_parser = value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections_per_address: u32,
+
+    /// Open connections in all; more are closed at once. Also kept below the open-files limit.
+    #[arg(long, env = "MAX_CONNECTIONS", global = true, default_value_t = 20_000,
+          value_parser = value_parser!(u32).range(1..=10_000_000))]
+    pub max_connections: u32,
+
+    /// One client address's share of MAX_CONCURRENT_REQUESTS; more from it are answered 429.
+    #[arg(long, env = "MAX_CONCURRENT_REQUESTS_PER_ADDRESS", global = true, default_value_t = 64,
+          value_parser = value_parser!(u32).range(1..=1_000_000))]
+    pub max_concurrent_requests_per_address: u32,
 
     /// Requests handled at once; more are answered 503 at once rather than queued.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", global = true, default_value_t = 512,
@@ -221,6 +249,20 @@ impl Config {
     /// Checks the values that clap cannot check alone. Called once at start by every subcommand.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.database()?;
+        if self.body_read_timeout_secs >= self.request_timeout_secs {
+            return Err(ConfigError::new(
+                "BODY_READ_TIMEOUT_SECS",
+                "must be shorter than REQUEST_TIMEOUT_SECS",
+            ));
+        }
+        if self.idle_timeout_secs <= self.request_timeout_secs {
+            return Err(ConfigError::new(
+                "IDLE_TIMEOUT_SECS",
+                "must be longer than REQUEST_TIMEOUT_SECS",
+            ));
+        }
+        crate::service::password::check_new(&self.seed_password)
+            .map_err(|rule| ConfigError::new("SEED_PASSWORD", rule.to_string()))?;
         if let Some(secret) = &self.jwt_secret {
             if secret.len() < MIN_SECRET_BYTES {
                 return Err(ConfigError::new(
@@ -262,7 +304,7 @@ impl Config {
         match (&self.jwt_secret, self.database()?) {
             (Some(secret), _) => Ok((secret.as_bytes().to_vec(), false)),
             (None, DatabaseTarget::EmbeddedSqlite(_)) => {
-                use rand::RngCore;
+                use rand::Rng;
                 let mut key = vec![0u8; 64];
                 rand::rng().fill_bytes(&mut key);
                 Ok((key, true))
@@ -290,6 +332,25 @@ impl Config {
 
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_secs(self.db_acquire_timeout_secs)
+    }
+
+    pub fn limits(&self) -> crate::state::Limits {
+        crate::state::Limits {
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
+            max_concurrent_requests: self.max_concurrent_requests as usize,
+            max_concurrent_per_address: self.max_concurrent_requests_per_address as usize,
+            max_header_bytes: self.max_header_bytes as usize,
+        }
+    }
+
+    pub fn connection_limits(&self) -> crate::server::ConnectionLimits {
+        crate::server::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_per_address: self.max_connections_per_address as usize,
+            max_connections: self.max_connections as usize,
+        }
     }
 
     pub fn token_lifetime(&self) -> Duration {

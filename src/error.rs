@@ -34,6 +34,9 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A password that cannot be set (empty, or longer than bcrypt reads).
+    #[error("password {0}")]
+    PasswordRule(#[from] crate::service::password::PasswordRuleError),
     #[error("password hashing: {0}")]
     Hash(#[from] bcrypt::BcryptError),
     #[error("seed data: {0}")]
@@ -112,6 +115,7 @@ impl Error {
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Rejected { status, .. } => *status,
+            Error::PasswordRule(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ if self.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -163,6 +167,7 @@ impl IntoResponse for Error {
                 response
             }
             Error::UnsupportedMediaType => detail(status, "Unsupported media type"),
+            Error::PasswordRule(rule) => detail(status, format!("The password {rule}")),
             Error::Rejected {
                 detail: message, ..
             } => detail(status, message),
@@ -186,6 +191,17 @@ impl From<OAuthError> for Error {
 
 impl From<axum::extract::rejection::BytesRejection> for Error {
     fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        // The body-read deadline (tower-http) surfaces as an error inside the body.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
+        while let Some(error) = source {
+            if error.is::<tower_http::timeout::TimeoutError>() {
+                return Error::Rejected {
+                    status: StatusCode::REQUEST_TIMEOUT,
+                    detail: "The request body did not arrive in time".to_owned(),
+                };
+            }
+            source = error.source();
+        }
         Error::Rejected {
             status: rejection.status(),
             detail: rejection.body_text(),

@@ -9,10 +9,12 @@ use crate::{
     config::{Command, Config, DatabaseTarget, SeedArgs},
     db::{Db, PoolSettings},
     error::Error,
-    repository::employees,
     seeding::{self, DefaultPassword, backfill, generator},
-    service::{jwt::JwtKeys, password, throttle::LoginThrottle},
-    state::{AppState, AuthSettings, Limits},
+    service::{
+        auth::{AuthConfig, AuthService},
+        jwt::JwtKeys,
+    },
+    state::{AppState, WebSettings},
 };
 
 /// Runs one subcommand to completion.
@@ -97,29 +99,18 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         &config.jwt_audience,
         config.token_lifetime(),
     );
-    // The dummy hash has the cost of the stored hashes (they may have been written at another
-    // BCRYPT_COST), so that an unknown email costs what a known one does.
-    let cost = employees::stored_hash_cost(&db)
-        .await?
-        .unwrap_or(config.bcrypt_cost);
-    let dummy_hash = password::hash(uuid::Uuid::new_v4().to_string(), cost).await?;
-    Ok(AppState {
-        db,
-        jwt: Arc::new(jwt),
-        auth: Arc::new(AuthSettings {
-            dummy_hash,
-            cookie_secure: config.cookie_secure,
-            throttle: LoginThrottle::new(
-                NonZeroU32::new(config.login_max_failures_per_minute).unwrap_or(NonZeroU32::MIN),
-            ),
-            trusted_proxies: config.trusted_proxies.clone(),
-        }),
-        limits: Limits {
-            request_timeout: Duration::from_secs(config.request_timeout_secs),
-            max_concurrent_requests: config.max_concurrent_requests as usize,
-            max_header_bytes: config.max_header_bytes as usize,
+    let auth = AuthService::new(
+        db.clone(),
+        Arc::new(jwt),
+        AuthConfig {
+            bcrypt_cost: config.bcrypt_cost,
+            failures_per_minute: NonZeroU32::new(config.login_max_failures_per_minute)
+                .unwrap_or(NonZeroU32::MIN),
         },
-    })
+    )
+    .await?;
+    let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
+    Ok(AppState::new(db, auth, web, config.limits()))
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), Error> {
@@ -129,11 +120,11 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     let state = build_state(&config, db).await?;
     let listener = TcpListener::bind(config.bind_addr).await?;
     tracing::info!(address = %listener.local_addr()?, backend = state.db.backend_name(), "listening");
-    let header_read_timeout = Duration::from_secs(config.header_read_timeout_secs);
+    crate::server::raise_open_files_limit();
     crate::server::serve(
         listener,
         crate::app(state),
-        header_read_timeout,
+        config.connection_limits(),
         shutdown_signal(),
     )
     .await;

@@ -1,26 +1,42 @@
-//! What every handler shares: the database and the token keys (in state, not in statics, so that
-//! tests build as many independent apps as they like).
+//! What every handler shares: the database, the services and the HTTP settings (in state, not in
+//! statics, so that tests build as many independent apps as they like).
 
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
-use crate::{
-    db::Db,
-    service::{jwt::JwtKeys, throttle::LoginThrottle},
-};
+use axum::extract::FromRef;
+use axum_extra::extract::cookie::Key;
+
+use crate::{db::Db, service::auth::AuthService};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    pub jwt: Arc<JwtKeys>,
-    pub auth: Arc<AuthSettings>,
+    pub auth: Arc<AuthService>,
+    pub web: Arc<WebSettings>,
     pub limits: Limits,
+}
+
+impl AppState {
+    pub fn new(db: Db, auth: AuthService, web: WebSettings, limits: Limits) -> Self {
+        Self {
+            db,
+            auth: Arc::new(auth),
+            web: Arc::new(web),
+            limits,
+        }
+    }
 }
 
 /// Limits on every request.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub request_timeout: Duration,
+    /// Shorter than the request timeout: a client that declares a body and does not send it
+    /// gets `408` and frees its slot before the request timeout would.
+    pub body_read_timeout: Duration,
     pub max_concurrent_requests: usize,
+    /// One client address's share of `max_concurrent_requests`.
+    pub max_concurrent_per_address: usize,
     pub max_header_bytes: usize,
 }
 
@@ -28,21 +44,36 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             request_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(5),
             max_concurrent_requests: 512,
+            max_concurrent_per_address: 64,
             max_header_bytes: 16_384,
         }
     }
 }
 
-/// Login settings.
-pub struct AuthSettings {
-    /// A hash of a random password, verified against when an email is unknown so that an unknown
-    /// email costs the same bcrypt work as a wrong password.
-    pub dummy_hash: String,
-    /// Mark the login cookie `Secure`.
+/// Browser-facing settings.
+pub struct WebSettings {
+    /// Mark the cookies `Secure` and give them the `__Host-` prefix.
     pub cookie_secure: bool,
-    /// Failed-login limits per client address and per account.
-    pub throttle: LoginThrottle,
-    /// Peers whose `X-Forwarded-For` is believed.
+    /// Peers whose `X-Forwarded-For` is believed (IPv4-mapped addresses stored as IPv4).
     pub trusted_proxies: Vec<IpAddr>,
+    /// Signs the device cookie; derived from the token secret.
+    pub cookie_key: Key,
+}
+
+impl WebSettings {
+    pub fn new(secret: &[u8], cookie_secure: bool, trusted_proxies: &[IpAddr]) -> Self {
+        Self {
+            cookie_secure,
+            trusted_proxies: trusted_proxies.iter().map(IpAddr::to_canonical).collect(),
+            cookie_key: Key::derive_from(secret),
+        }
+    }
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.web.cookie_key.clone()
+    }
 }

@@ -11,14 +11,28 @@ use crate::{
     domain::Profile,
     error::{Detail, OAuthCode, OAuthError},
     http::{
-        extract::COOKIE_NAME,
         health::{self, Health},
         logout, pages,
-        token::{self, TokenRequest, TokenResponse},
+        token::{self, TokenResponse},
+        token_request::TokenRequest,
         users,
     },
     service::auth::SCOPES,
+    state::WebSettings,
 };
+
+/// The document as this service serves it: the cookie scheme names the cookie it really uses
+/// (`__Host-access_token` with `COOKIE_SECURE`).
+pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    if let Some(components) = doc.components.as_mut() {
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(web.access_cookie()))),
+        );
+    }
+    doc
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,7 +76,7 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(COOKIE_NAME))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("access_token"))),
         );
     }
 }
@@ -98,6 +112,9 @@ impl Modify for CommonResponses {
                 responses
                     .entry("431".into())
                     .or_insert_with(|| detail("Request headers too large"));
+                responses.entry("429".into()).or_insert_with(|| {
+                    detail("Too many requests in progress from this address (`Retry-After`)")
+                });
                 responses.entry("503".into()).or_insert_with(|| {
                     detail("Too many requests in progress, the request took too long, or the database is unavailable")
                 });

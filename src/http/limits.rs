@@ -1,6 +1,13 @@
-//! Limits on every request, answered in the contract's JSON shape: a header-size limit (431), a
-//! concurrency limit that sheds load (503 at once rather than an unbounded queue) and a request
-//! timeout (503). The body limit (413) is `DefaultBodyLimit` on the router.
+//! Limits on every request, answered in the contract's JSON shape: a header-size limit (431), one
+//! client address's share of the request slots (429), a concurrency limit that sheds load (503 at
+//! once rather than an unbounded queue) and a request timeout (503). The body limit (413, at once
+//! for a declared `Content-Length`) and the body-read deadline (408) are tower-http layers.
+
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{Arc, Mutex},
+};
 
 use axum::{
     extract::{Request, State},
@@ -10,7 +17,7 @@ use axum::{
 };
 use tower::BoxError;
 
-use crate::error::detail;
+use crate::{error::detail, http::client::ClientAddress, service::throttle::network_of};
 
 /// Refuses requests whose headers (names, values and the request target) pass `max` bytes.
 pub async fn limit_headers(State(max): State<usize>, request: Request, next: Next) -> Response {
@@ -29,21 +36,112 @@ pub async fn limit_headers(State(max): State<usize>, request: Request, next: Nex
     next.run(request).await
 }
 
+fn retry_soon(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
 /// Turns the errors of tower's timeout and load-shed layers into responses.
 pub async fn overloaded_or_timed_out(error: BoxError) -> Response {
     if error.is::<tower::timeout::error::Elapsed>() {
         detail(StatusCode::SERVICE_UNAVAILABLE, "The request took too long")
     } else if error.is::<tower::load_shed::error::Overloaded>() {
-        let mut response = detail(
+        retry_soon(detail(
             StatusCode::SERVICE_UNAVAILABLE,
             "Too many requests in progress",
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        response
+        ))
     } else {
         tracing::error!(%error, "middleware error");
         detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
     }
+}
+
+/// Requests in progress per client network, so that one client cannot hold every slot.
+pub struct AddressShare {
+    max: usize,
+    trusted_proxies: Vec<IpAddr>,
+    in_progress: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl AddressShare {
+    pub fn new(max: usize, trusted_proxies: Vec<IpAddr>) -> Arc<Self> {
+        Arc::new(Self {
+            max,
+            trusted_proxies,
+            in_progress: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn release(&self, network: IpAddr) {
+        let mut in_progress = self.in_progress.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = in_progress.get_mut(&network) {
+            *count -= 1;
+            if *count == 0 {
+                in_progress.remove(&network);
+            }
+        }
+    }
+}
+
+/// A slot of one network's share, given back when the request ends or is dropped.
+struct Slot(Arc<AddressShare>, IpAddr);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.release(self.1);
+    }
+}
+
+/// Answers `429` when the client's network already has its share of requests in progress.
+pub async fn address_share(
+    State(share): State<Arc<AddressShare>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let ClientAddress(address) = ClientAddress::of(&parts, &share.trusted_proxies);
+    let _slot = match address.map(network_of) {
+        Some(network) => {
+            let mut in_progress = share.in_progress.lock().unwrap_or_else(|e| e.into_inner());
+            let count = in_progress.entry(network).or_default();
+            if *count >= share.max {
+                drop(in_progress);
+                return retry_soon(detail(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests in progress from this address",
+                ));
+            }
+            *count += 1;
+            Some(Slot(share.clone(), network))
+        }
+        None => None,
+    };
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Gives the contract's `{"detail"}` body to the bare errors of layers and of Swagger UI's
+/// router (413 from the body limit, 404 for an unknown asset, ...).
+pub async fn bare_error_as_json(response: Response) -> Response {
+    let status = response.status();
+    let bare = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|value| value.as_bytes().starts_with(b"text/plain"));
+    if bare && (status.is_client_error() || status.is_server_error()) {
+        let message = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "Request body too large",
+            StatusCode::NOT_FOUND => "Not found",
+            _ => status.canonical_reason().unwrap_or("Error"),
+        };
+        let mut json = detail(status, message);
+        for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW] {
+            if let Some(value) = response.headers().get(&name) {
+                json.headers_mut().insert(name, value.clone());
+            }
+        }
+        return json;
+    }
+    response
 }

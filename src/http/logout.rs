@@ -2,17 +2,14 @@
 
 use axum::{
     extract::State,
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::CookieJar;
 
 use crate::{
     error::Error,
-    http::extract::{
-        COOKIE_NAME, CurrentUser, TokenSource, cross_site_refused, is_cross_site, removal_cookie,
-    },
-    service::auth,
+    http::auth::{CurrentUser, TokenSource},
     state::AppState,
 };
 
@@ -23,7 +20,7 @@ use crate::{
     responses(
         (status = 204, description = "API client: token revoked"),
         (status = 303, description = "Browser: token revoked, cookie cleared, redirected to /login"),
-        (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`)", body = crate::error::Detail),
+        (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`, or an `Origin` of another site)", body = crate::error::Detail),
         (status = 401, description = "No token, or a bad one", body = crate::error::Detail, headers(("WWW-Authenticate" = String))),
         (status = 503, description = "Database unavailable", body = crate::error::Detail),
     ),
@@ -31,21 +28,18 @@ use crate::{
 )]
 pub async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    jar: CookieJar,
     user: Result<CurrentUser, Error>,
 ) -> Response {
-    if is_cross_site(&headers) {
-        return cross_site_refused();
-    }
-    let clear = CookieJar::new().add(removal_cookie(state.auth.cookie_secure));
-    let had_cookie = CookieJar::from_headers(&headers).get(COOKIE_NAME).is_some();
-    let user = match user {
+    let clear = CookieJar::new().add(state.web.removal_cookie());
+    let had_cookie = state.web.has_login_cookie(&jar);
+    let CurrentUser(user) = match user {
         Ok(user) => user,
         // A stale cookie is dropped all the same, so the browser stops sending it.
         Err(error) if had_cookie => return (clear, error).into_response(),
         Err(error) => return error.into_response(),
     };
-    if let Err(error) = auth::logout(&state, &user.claims).await {
+    if let Err(error) = state.auth.logout(&user.claims).await {
         return error.into_response();
     }
     match user.source {

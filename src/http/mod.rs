@@ -1,25 +1,33 @@
-//! HTTP: the router and one module per resource.
+//! HTTP: the router, the layers in front of it, and one module per resource.
 
+pub mod auth;
+pub mod browser;
+pub mod client;
+pub mod cookies;
 pub mod docs;
-pub mod extract;
 pub mod health;
 pub mod limits;
 pub mod logout;
 pub mod pages;
 pub mod token;
+pub mod token_request;
 pub mod users;
 
 use axum::{
     Router,
     error_handling::HandleErrorLayer,
-    extract::DefaultBodyLimit,
-    http::StatusCode,
+    extract::{DefaultBodyLimit, Request},
+    http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
     routing::{get, post},
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
-use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    set_header::SetResponseHeaderLayer,
+    timeout::RequestBodyDeadlineLayer,
+    trace::{DefaultOnFailure, TraceLayer},
+};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{error::detail, state::AppState};
@@ -27,36 +35,48 @@ use crate::{error::detail, state::AppState};
 /// The largest request body accepted (a login form is well under 1 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// No script but our own files, no framing, nothing from elsewhere.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Swagger UI sets inline styles, shows data: images and calls the API from the page.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                        img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+                        frame-ancestors 'none'; base-uri 'none'";
+
+fn header_default(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
 /// The whole application. No I/O happens here, so tests drive it with `oneshot`.
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     let swagger = SwaggerUi::new("/docs")
-        .url("/openapi.json", docs::ApiDoc::openapi())
+        .url("/openapi.json", docs::openapi(&state.web))
         .config(utoipa_swagger_ui::Config::default().persist_authorization(false));
-    // Swagger UI answers an unknown asset with a bare 404; give it the JSON body of every error.
-    let swagger = Router::from(swagger).layer(middleware::map_response(bare_404_as_json));
-    Router::new()
+    let swagger = Router::from(swagger).layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DOCS_CSP),
+    ));
+    let share = limits::AddressShare::new(
+        limits.max_concurrent_per_address,
+        state.web.trusted_proxies.clone(),
+    );
+    // Everything but the probes: behind the per-address share, the load shedding and the timeout.
+    let api = Router::new()
         .route("/token", post(token::token))
         .route("/users/me", get(users::me))
         .route("/logout", post(logout::logout))
         .route("/login", get(pages::login))
         .route("/", get(pages::home))
         .route("/static/style.css", get(pages::stylesheet))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
         .merge(swagger)
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not found") })
         .method_not_allowed_fallback(|| async {
             detail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             ServiceBuilder::new()
-                .layer(TraceLayer::new_for_http())
-                .layer(middleware::from_fn_with_state(
-                    limits.max_header_bytes,
-                    limits::limit_headers,
-                ))
+                .layer(middleware::from_fn_with_state(share, limits::address_share))
                 .layer(HandleErrorLayer::new(limits::overloaded_or_timed_out))
                 .load_shed()
                 // Global: `Router::layer` wraps each route, and all of them share this one limit.
@@ -64,17 +84,40 @@ pub fn app(state: AppState) -> Router {
                     limits.max_concurrent_requests,
                 ))
                 .timeout(limits.request_timeout),
+        );
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(api)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            ServiceBuilder::new()
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+                )
+                .layer(header_default(header::CONTENT_SECURITY_POLICY, CSP))
+                .layer(header_default(header::X_FRAME_OPTIONS, "DENY"))
+                .layer(header_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(header_default(header::REFERRER_POLICY, "no-referrer"))
+                // Personal data everywhere but the static assets, which say otherwise.
+                .layer(header_default(header::CACHE_CONTROL, "no-store"))
+                .layer(middleware::map_response(limits::bare_error_as_json))
+                .layer(middleware::from_fn_with_state(
+                    limits.max_header_bytes,
+                    limits::limit_headers,
+                ))
+                .layer(middleware::from_fn(browser::same_origin_guard))
+                // A declared Content-Length over the limit is refused before reading (no 100
+                // Continue); a body that does not arrive in time ends the request with 408.
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+                .layer(RequestBodyDeadlineLayer::new(limits.body_read_timeout)),
         )
         .with_state(state)
 }
 
-async fn bare_404_as_json(response: axum::response::Response) -> axum::response::Response {
-    if response.status() == StatusCode::NOT_FOUND
-        && !response
-            .headers()
-            .contains_key(axum::http::header::CONTENT_TYPE)
-    {
-        return detail(StatusCode::NOT_FOUND, "Not found");
-    }
-    response
+/// The span of a request: method and path, never the query string (it may carry credentials).
+fn request_span(request: &Request) -> tracing::Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
 }

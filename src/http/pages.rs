@@ -12,8 +12,10 @@ use serde::Deserialize;
 use crate::{
     domain::Profile,
     error::Error,
-    http::extract::{CurrentUser, SignedToken, removal_cookie, safe_next},
-    service::auth,
+    http::{
+        auth::{CurrentUser, SignedToken},
+        browser::safe_next,
+    },
     state::AppState,
 };
 
@@ -97,13 +99,13 @@ pub async fn home(
     token: Result<SignedToken, Error>,
 ) -> Result<Response, Error> {
     let profile = match token {
-        Ok(token) => auth::current_profile(&state, token.emp_no, &token.claims).await,
+        Ok(token) => state.auth.profile(&token.claims).await,
         Err(error) => Err(error),
     };
     match profile {
         Ok(profile) => Ok(render(StatusCode::OK, &HomePage { profile })),
         Err(Error::Unauthenticated | Error::InvalidToken) => {
-            let jar = CookieJar::new().add(removal_cookie(state.auth.cookie_secure));
+            let jar = CookieJar::new().add(state.web.removal_cookie());
             Ok((jar, Redirect::to("/login")).into_response())
         }
         Err(error) => Err(error),

@@ -1,54 +1,27 @@
 //! `POST /token`: the one login endpoint (OAuth2 password grant, RFC 6749 §4.3) for API clients,
-//! Swagger UI and the `/login` form.
-
-use std::net::IpAddr;
+//! Swagger UI and the `/login` form. It parses and answers; the rules are the auth service's.
 
 use axum::{
     Json,
-    body::Bytes,
-    extract::{State, rejection::BytesRejection},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use axum_extra::extract::CookieJar;
+use axum_extra::extract::{CookieJar, SignedCookieJar};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    domain::normalize_email,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
-        extract::{
-            ClientAddress, content_type, cross_site_refused, is_cross_site, login_cookie,
-            safe_next, wants_html,
-        },
+        browser::{safe_next, wants_html},
+        client::ClientAddress,
         pages::login_page,
+        token_request::TokenRequest,
     },
-    service::auth,
+    service::auth::{Login, LoginError},
     state::AppState,
 };
-
-/// The fields of a token request, as a form or as JSON. Unknown fields are ignored (RFC 6749
-/// §3.2); a field given twice is `invalid_request`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct TokenRequest {
-    /// `password` if present.
-    #[schema(example = "password", pattern = "^password$")]
-    pub grant_type: Option<String>,
-    /// The employee's email.
-    #[schema(required = true, min_length = 1, example = "behai_nguyen@hotmail.com")]
-    pub username: Option<String>,
-    #[schema(required = true, min_length = 1, example = "password", format = Password)]
-    pub password: Option<String>,
-    /// Space-separated scopes: `me`, `manager`.
-    pub scope: Option<String>,
-    /// Accepted and ignored.
-    pub client_id: Option<String>,
-    /// Accepted and ignored.
-    pub client_secret: Option<String>,
-    /// The `/login` form's redirect target after success (same-site paths only).
-    pub next: Option<String>,
-}
 
 /// RFC 6749 §5.1 success body.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -64,81 +37,42 @@ pub struct TokenResponse {
     pub scope: Option<String>,
 }
 
-fn invalid_request(description: &str) -> Error {
-    OAuthError::new(OAuthCode::InvalidRequest, description).into()
-}
-
-/// Reads the body by its content type: form or JSON (an object), anything else 415, nothing at
-/// all `invalid_request`.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<TokenRequest, Error> {
-    let essence = match content_type(headers) {
-        None if body.is_empty() => return Err(invalid_request("The request body is empty")),
-        Some(essence) => essence,
-        None => return Err(Error::UnsupportedMediaType),
-    };
-    let parsed = match essence.as_str() {
-        "application/x-www-form-urlencoded" => {
-            serde_urlencoded::from_bytes::<TokenRequest>(body).map_err(|e| e.to_string())
-        }
-        "application/json" => {
-            // serde would also read a struct from an array, by position: only objects count.
-            if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-                return Err(invalid_request("The body must be a JSON object"));
+impl From<LoginError> for Error {
+    fn from(error: LoginError) -> Self {
+        let (code, description) = match error {
+            LoginError::Incorrect => (
+                OAuthCode::InvalidGrant,
+                "Incorrect username or password".into(),
+            ),
+            LoginError::Inactive => (OAuthCode::InvalidGrant, "Inactive user".into()),
+            LoginError::UnknownScope(scope) => {
+                (OAuthCode::InvalidScope, format!("Unknown scope: {scope}"))
             }
-            serde_json::from_slice::<TokenRequest>(body).map_err(|e| e.to_string())
-        }
-        _ => return Err(Error::UnsupportedMediaType),
-    };
-    parsed.map_err(|message| invalid_request(&malformed(&message)))
-}
-
-/// Describes a parse error without echoing what was sent: serde's messages quote the values
-/// (`invalid type: integer `12345678``), which may be a password.
-fn malformed(message: &str) -> String {
-    match message.strip_prefix("duplicate field ") {
-        Some(field) => format!(
-            "Malformed request: {} given twice",
-            field.split(" at line").next().unwrap_or_default()
-        ),
-        None => "Malformed request: every field must be a single string".to_owned(),
+            LoginError::ScopeNotHeld(scope) => (
+                OAuthCode::InvalidScope,
+                format!("The {scope} scope is for current department managers"),
+            ),
+            LoginError::Throttled { retry_after_secs } => {
+                return Error::TooManyAttempts { retry_after_secs };
+            }
+            LoginError::Internal(error) => return error,
+        };
+        OAuthError::new(code, description).into()
     }
-}
-
-/// The checks of RFC 6749 §4.3.2 that need no database.
-fn validate(request: &TokenRequest) -> Result<(String, String), Error> {
-    match request.grant_type.as_deref() {
-        None | Some("password") => {}
-        Some("") => return Err(invalid_request("grant_type is empty")),
-        Some(_) => {
-            return Err(OAuthError::new(
-                OAuthCode::UnsupportedGrantType,
-                "Only the password grant is supported",
-            )
-            .into());
-        }
-    }
-    let username = match request.username.as_deref().map(str::trim) {
-        Some(username) if !username.is_empty() => username.to_owned(),
-        _ => return Err(invalid_request("username is required")),
-    };
-    let password = match request.password.as_deref() {
-        Some(password) if !password.is_empty() => password.to_owned(),
-        _ => return Err(invalid_request("password is required")),
-    };
-    Ok((username, password))
 }
 
 /// Log in with an email and password.
 ///
 /// API clients get the token as JSON. A browser submitting the `/login` form (`Accept:
 /// text/html`) gets a `303` to `next` (or `/`) with the token in an HttpOnly cookie, or the login
-/// page again with the error.
+/// page again with the error. Every success also sets a signed device cookie: a client that
+/// presents it later is limited only by its own failed logins.
 #[utoipa::path(
     post,
     path = "/token",
     tag = "auth",
     request_body(
-        description = "OAuth2 password grant. An `Authorization: Basic` header (any client id) is accepted and ignored.",
+        description = "OAuth2 password grant, in the body (a query string is refused). An `Authorization: Basic` header (any client id) is accepted and ignored.",
         content(
             (TokenRequest = "application/x-www-form-urlencoded"),
             (TokenRequest = "application/json"),
@@ -150,7 +84,8 @@ fn validate(request: &TokenRequest) -> Result<(String, String), Error> {
         (status = 303, description = "Browser form: logged in, redirected with the login cookie",
          headers(("Location" = String), ("Set-Cookie" = String))),
         (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant, unsupported_grant_type or invalid_scope (a browser gets the login page)", body = OAuthError),
-        (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`): login CSRF is refused", body = Detail),
+        (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`, or an `Origin` of another site): login CSRF is refused", body = Detail),
+        (status = 408, description = "The declared body did not arrive in time", body = Detail),
         (status = 413, description = "Request body too large", body = Detail),
         (status = 415, description = "Content type other than form or JSON", body = Detail),
         (status = 429, description = "Too many failed logins from this address or for this account", body = Detail,
@@ -162,28 +97,42 @@ pub async fn token(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    jar: SignedCookieJar,
+    request: Result<TokenRequest, Error>,
 ) -> Response {
-    if is_cross_site(&headers) {
-        return cross_site_refused();
-    }
     let browser = wants_html(&headers);
-    let request = body
-        .map_err(Error::from)
-        .and_then(|body| parse_body(&headers, &body));
-    let next = request.as_ref().ok().and_then(|r| r.next.clone());
-    let username = request.as_ref().ok().and_then(|r| r.username.clone());
-    let mut response = match issue(&state, address, request).await {
-        Ok(issued) if browser => {
-            let cookie = login_cookie(
-                issued.access_token,
-                state.jwt.lifetime(),
-                state.auth.cookie_secure,
-            );
-            let redirect = Redirect::to(&safe_next(next.as_deref()));
-            (CookieJar::new().add(cookie), redirect).into_response()
+    let (username, next) = match &request {
+        Ok(request) => (request.username.clone(), request.next.clone()),
+        Err(_) => (None, None),
+    };
+    let login = async {
+        let mut login = request?.into_login()?;
+        login.address = address;
+        login.device = state.web.device(&jar);
+        Ok::<Login, Error>(state.auth.login(login).await?)
+    };
+    let mut response = match login.await {
+        Ok(login) => {
+            let jar = state.web.add_device(jar, &login.device);
+            if browser {
+                let lifetime = std::time::Duration::from_secs(login.expires_in);
+                let cookie = state.web.login_cookie(login.access_token, lifetime);
+                let redirect = Redirect::to(&safe_next(next.as_deref()));
+                // The access cookie is the token itself (a JWT, signed already), not a signed cookie.
+                (jar, CookieJar::new().add(cookie), redirect).into_response()
+            } else {
+                (
+                    jar,
+                    Json(TokenResponse {
+                        access_token: login.access_token,
+                        token_type: "bearer".to_owned(),
+                        expires_in: login.expires_in,
+                        scope: login.scope,
+                    }),
+                )
+                    .into_response()
+            }
         }
-        Ok(issued) => Json(issued).into_response(),
         Err(Error::OAuth(error)) if browser => {
             let message = match error.error {
                 OAuthCode::InvalidRequest => "Enter your email and password".to_owned(),
@@ -206,40 +155,4 @@ pub async fn token(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
-}
-
-async fn issue(
-    state: &AppState,
-    address: Option<IpAddr>,
-    request: Result<TokenRequest, Error>,
-) -> Result<TokenResponse, Error> {
-    let request = request?;
-    let (username, password) = validate(&request)?;
-    let requested = auth::parse_scopes(request.scope.as_deref())?;
-    // Throttled before any bcrypt work; only wrong passwords count as failures.
-    let account = normalize_email(&username);
-    let throttle = &state.auth.throttle;
-    let _turn = throttle
-        .admit(address, &account)
-        .await
-        .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
-    let emp_no = match auth::authenticate(state, &username, password).await {
-        Err(Error::OAuth(refusal)) if refusal.error_description == auth::INCORRECT => {
-            if let Some(retry_after_secs) = throttle.record_failure(address, &account) {
-                tracing::warn!(?address, "failed-login limit reached");
-                return Err(Error::TooManyAttempts { retry_after_secs });
-            }
-            return Err(Error::OAuth(refusal));
-        }
-        other => other?,
-    };
-    let scope = auth::grant_scopes(state, emp_no, &requested).await?;
-    let (access_token, _claims) = state.jwt.issue(emp_no, scope.clone())?;
-    tracing::info!(emp_no, "token issued");
-    Ok(TokenResponse {
-        access_token,
-        token_type: "bearer".to_owned(),
-        expires_in: state.jwt.lifetime().as_secs(),
-        scope,
-    })
 }

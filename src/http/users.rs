@@ -2,9 +2,7 @@
 
 use axum::{Json, extract::State};
 
-use crate::{
-    domain::Profile, error::Error, http::extract::SignedToken, service::auth, state::AppState,
-};
+use crate::{domain::Profile, error::Error, http::auth::SignedToken, state::AppState};
 
 /// The logged-in employee, with the current department and title (`null` for a former
 /// employee). Takes the token from `Authorization: Bearer` or from the login cookie.
@@ -18,7 +16,5 @@ use crate::{
     security(("oauth2" = []), ("cookie" = []))
 )]
 pub async fn me(State(state): State<AppState>, token: SignedToken) -> Result<Json<Profile>, Error> {
-    Ok(Json(
-        auth::current_profile(&state, token.emp_no, &token.claims).await?,
-    ))
+    Ok(Json(state.auth.profile(&token.claims).await?))
 }

@@ -103,14 +103,14 @@ pub async fn is_current_manager(db: &Db, emp_no: i32) -> sqlx::Result<bool> {
     Ok(found.is_some())
 }
 
-/// The bcrypt cost of a stored password hash, if any employee has one.
-pub async fn stored_hash_cost(db: &Db) -> sqlx::Result<Option<u32>> {
-    let hash: Option<String> = dispatch!(db, pool => {
-        sqlx::query_scalar("SELECT password FROM employees WHERE password IS NOT NULL LIMIT 1")
-            .fetch_optional(pool)
-            .await?
-    });
-    Ok(hash
-        .and_then(|hash| hash.parse::<bcrypt::HashParts>().ok())
-        .map(|parts| parts.get_cost()))
+/// Replaces an employee's password hash (a re-hash at the configured cost after a login).
+pub async fn set_password_hash(db: &Db, emp_no: i32, hash: &str) -> sqlx::Result<()> {
+    dispatch!(db, pool => {
+        sqlx::query("UPDATE employees SET password = ? WHERE emp_no = ?")
+            .bind(hash)
+            .bind(emp_no)
+            .execute(pool)
+            .await
+            .map(drop)
+    })
 }

@@ -16,7 +16,7 @@ use std::{
 };
 
 use chrono::{Days, Months, NaiveDate};
-use rand::{Rng, SeedableRng, seq::IndexedRandom};
+use rand::{RngExt, SeedableRng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
 
 use crate::{

@@ -24,8 +24,9 @@ pub struct DefaultPassword {
 }
 
 impl DefaultPassword {
+    /// Refuses a password that bcrypt would truncate (over 72 bytes), then hashes it.
     pub async fn hash(&self) -> Result<String, Error> {
-        password::hash(self.password.clone(), self.cost).await
+        password::hash(self.password.clone().into(), self.cost).await
     }
 }
 

@@ -1,11 +1,20 @@
-//! Login rules: check an email and password, decide the scopes, issue the token; and logout.
+//! Login rules: the failed-login budget, the password check, the scopes and the token; the
+//! profile behind a token; logout. Handlers turn the typed outcomes into RFC 6749 answers.
+
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
+
+use secrecy::SecretString;
 
 use crate::{
-    domain::Profile,
-    error::{Error, OAuthCode, OAuthError},
+    db::Db,
+    domain::{Profile, normalize_email},
+    error::Error,
     repository::{employees, tokens},
-    service::{jwt::Claims, password},
-    state::AppState,
+    service::{
+        jwt::{Claims, JwtKeys},
+        password,
+        throttle::{Client, LoginThrottle},
+    },
 };
 
 /// The scopes a token can carry: `me` (read one's own profile) for everyone, `manager` only for
@@ -15,43 +24,223 @@ pub const SCOPES: [(&str, &str); 2] = [
     ("manager", "Act as a current department manager"),
 ];
 
-pub const INCORRECT: &str = "Incorrect username or password";
-pub const INACTIVE: &str = "Inactive user";
+/// What the login rules need from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthConfig {
+    /// The cost of new hashes, of the dummy hash, and that stored hashes converge to.
+    pub bcrypt_cost: u32,
+    pub failures_per_minute: NonZeroU32,
+}
 
-/// Checks the password. Unknown emails and accounts without a password are verified against a
-/// dummy hash of the same cost, so that they cost the same time as a wrong password; the two
-/// answers are the same. A former employee with the right password learns "Inactive user".
-#[tracing::instrument(skip_all, fields(emp_no))]
-pub async fn authenticate(
-    state: &AppState,
-    username: &str,
-    password: String,
-) -> Result<i32, Error> {
-    let credentials = employees::find_credentials(&state.db, username).await?;
-    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
-    let known = stored.is_some();
-    let hash = stored.unwrap_or_else(|| state.auth.dummy_hash.clone());
-    let matches = password::verify(password, hash).await? && known;
-    match credentials {
-        Some(found) if matches => {
-            tracing::Span::current().record("emp_no", found.emp_no);
-            if found.active {
-                Ok(found.emp_no)
-            } else {
-                tracing::info!("login refused: former employee");
-                Err(OAuthError::new(OAuthCode::InvalidGrant, INACTIVE).into())
+/// A login attempt as the handler read it.
+pub struct LoginRequest {
+    pub username: String,
+    pub password: SecretString,
+    pub scope: Option<String>,
+    pub address: Option<IpAddr>,
+    /// The device a valid device cookie names: its id and the account it logged in to.
+    pub device: Option<Device>,
+}
+
+/// A client that logged in to an account before (OWASP's device cookie).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: String,
+    /// The normalised email of the account.
+    pub account: String,
+}
+
+/// A successful login.
+#[derive(Debug)]
+pub struct Login {
+    pub emp_no: i32,
+    pub access_token: String,
+    pub expires_in: u64,
+    pub scope: Option<String>,
+    /// The device to remember (in a signed cookie) for the next login of this account.
+    pub device: Device,
+}
+
+/// Why a login was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown email, no password, or a wrong one: the same answer, the same bcrypt work.
+    #[error("incorrect username or password")]
+    Incorrect,
+    /// The right password of a former employee.
+    #[error("inactive user")]
+    Inactive,
+    #[error("unknown scope {0}")]
+    UnknownScope(String),
+    #[error("scope {0} not held")]
+    ScopeNotHeld(&'static str),
+    /// The client or the account used up its failed-login budget.
+    #[error("too many failed logins")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+pub struct AuthService {
+    db: Db,
+    jwt: Arc<JwtKeys>,
+    throttle: LoginThrottle,
+    /// Verified against when an email is unknown, so that it costs what a wrong password costs.
+    dummy_hash: String,
+    cost: u32,
+}
+
+impl AuthService {
+    /// The one constructor (the binary and the tests use it): hashes the dummy password at the
+    /// configured cost.
+    pub async fn new(db: Db, jwt: Arc<JwtKeys>, config: AuthConfig) -> Result<Self, Error> {
+        let dummy = SecretString::from(uuid::Uuid::new_v4().to_string());
+        let dummy_hash = password::hash(dummy, config.bcrypt_cost).await?;
+        Ok(Self {
+            db,
+            jwt,
+            throttle: LoginThrottle::new(config.failures_per_minute),
+            dummy_hash,
+            cost: config.bcrypt_cost,
+        })
+    }
+
+    pub fn jwt(&self) -> &JwtKeys {
+        &self.jwt
+    }
+
+    /// The bcrypt cost of the dummy hash (the configured one).
+    pub fn dummy_hash_cost(&self) -> Option<u32> {
+        password::cost_of(&self.dummy_hash)
+    }
+
+    /// Checks the scopes, reserves the failed-login budget, verifies the password (a dummy hash
+    /// for unknown emails), and issues the token.
+    #[tracing::instrument(skip_all, fields(emp_no))]
+    pub async fn login(&self, request: LoginRequest) -> Result<Login, LoginError> {
+        let requested = parse_scopes(request.scope.as_deref())?;
+        let account = normalize_email(&request.username);
+        let device = request.device.filter(|device| device.account == account);
+        let client = Client {
+            address: request.address,
+            device: device.as_ref().map(|device| device.id.as_str()),
+        };
+        let attempt =
+            self.throttle
+                .reserve(&client, &account)
+                .await
+                .map_err(|retry_after_secs| {
+                    tracing::warn!(address = ?request.address, "failed-login limit reached");
+                    LoginError::Throttled { retry_after_secs }
+                })?;
+        let found = employees::find_credentials(&self.db, &account)
+            .await
+            .map_err(Error::from)?;
+        let stored = found.as_ref().and_then(|c| c.password_hash.clone());
+        let known = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.dummy_hash.clone());
+        let matches = password::verify(request.password.clone(), hash.clone()).await? && known;
+        let found = match found {
+            Some(found) if matches => found,
+            _ => {
+                attempt.failed();
+                tracing::info!("login refused: incorrect username or password");
+                return Err(LoginError::Incorrect);
             }
+        };
+        tracing::Span::current().record("emp_no", found.emp_no);
+        attempt.succeeded(request.address, &account);
+        if !found.active {
+            tracing::info!("login refused: former employee");
+            return Err(LoginError::Inactive);
         }
-        _ => {
-            tracing::info!("login refused: incorrect username or password");
-            Err(OAuthError::new(OAuthCode::InvalidGrant, INCORRECT).into())
+        self.converge_cost(found.emp_no, &hash, request.password)
+            .await;
+        let scope = self.grant_scopes(found.emp_no, &requested).await?;
+        let (access_token, _claims) = self.jwt.issue(found.emp_no, scope.clone())?;
+        tracing::info!("token issued");
+        Ok(Login {
+            emp_no: found.emp_no,
+            access_token,
+            expires_in: self.jwt.lifetime().as_secs(),
+            scope,
+            device: device.unwrap_or_else(|| Device {
+                id: uuid::Uuid::new_v4().simple().to_string(),
+                account,
+            }),
+        })
+    }
+
+    /// Re-hashes a stored hash of another cost with the configured one, so that the table
+    /// converges and every account costs the same to verify. A failure only delays that.
+    async fn converge_cost(&self, emp_no: i32, stored: &str, password: SecretString) {
+        if password::cost_of(stored) == Some(self.cost) {
+            return;
         }
+        let rehashed = match password::hash(password, self.cost).await {
+            Ok(rehashed) => employees::set_password_hash(&self.db, emp_no, &rehashed)
+                .await
+                .map_err(Error::from),
+            Err(error) => Err(error),
+        };
+        match rehashed {
+            Ok(()) => tracing::info!(
+                cost = self.cost,
+                "password re-hashed at the configured cost"
+            ),
+            Err(error) => tracing::warn!(%error, "could not re-hash the password"),
+        }
+    }
+
+    async fn grant_scopes(
+        &self,
+        emp_no: i32,
+        requested: &[&str],
+    ) -> Result<Option<String>, LoginError> {
+        if requested.contains(&"manager")
+            && !employees::is_current_manager(&self.db, emp_no)
+                .await
+                .map_err(Error::from)?
+        {
+            return Err(LoginError::ScopeNotHeld("manager"));
+        }
+        Ok((!requested.is_empty()).then(|| requested.join(" ")))
+    }
+
+    /// The profile of a token's employee, in one query that also checks the token was not
+    /// revoked. A revoked token, or one for an employee who no longer exists, proves nothing.
+    pub async fn profile(&self, claims: &Claims) -> Result<Profile, Error> {
+        let emp_no = claims.emp_no().ok_or(Error::InvalidToken)?;
+        employees::find_profile_unless_revoked(&self.db, emp_no, &claims.jti)
+            .await?
+            .ok_or(Error::InvalidToken)
+    }
+
+    /// `InvalidToken` when the token was revoked.
+    pub async fn ensure_not_revoked(&self, claims: &Claims) -> Result<(), Error> {
+        match tokens::is_revoked(&self.db, &claims.jti).await? {
+            true => Err(Error::InvalidToken),
+            false => Ok(()),
+        }
+    }
+
+    /// Revokes a token until it would have expired anyway, for every instance sharing the
+    /// database; rows of tokens that have expired meanwhile are purged on the way.
+    #[tracing::instrument(skip_all, fields(emp_no = claims.sub))]
+    pub async fn logout(&self, claims: &Claims) -> Result<(), Error> {
+        tokens::revoke(&self.db, &claims.jti, claims.exp).await?;
+        // Housekeeping only: the token is revoked whatever happens here.
+        if let Err(error) = tokens::purge_expired(&self.db, chrono::Utc::now().timestamp()).await {
+            tracing::warn!(%error, "could not purge expired revocations");
+        }
+        tracing::info!("logged out");
+        Ok(())
     }
 }
 
-/// Splits a requested `scope` (space separated); unknown names are `invalid_scope`. An empty
-/// value asks for nothing (Swagger UI sends `scope=` when no box is ticked).
-pub fn parse_scopes(scope: Option<&str>) -> Result<Vec<&str>, OAuthError> {
+/// Splits a requested `scope` (space separated); unknown names are refused. An empty value asks
+/// for nothing (Swagger UI sends `scope=` when no box is ticked).
+fn parse_scopes(scope: Option<&str>) -> Result<Vec<&str>, LoginError> {
     let mut requested: Vec<&str> = scope.unwrap_or_default().split_ascii_whitespace().collect();
     requested.sort_unstable();
     requested.dedup();
@@ -59,51 +248,7 @@ pub fn parse_scopes(scope: Option<&str>) -> Result<Vec<&str>, OAuthError> {
         .iter()
         .find(|s| !SCOPES.iter().any(|(name, _)| name == *s))
     {
-        Some(unknown) => Err(OAuthError::new(
-            OAuthCode::InvalidScope,
-            format!("Unknown scope: {unknown}"),
-        )),
+        Some(unknown) => Err(LoginError::UnknownScope((*unknown).to_owned())),
         None => Ok(requested),
     }
-}
-
-/// The scopes granted to an employee, or `invalid_scope` for one they may not have.
-pub async fn grant_scopes(
-    state: &AppState,
-    emp_no: i32,
-    requested: &[&str],
-) -> Result<Option<String>, Error> {
-    if requested.contains(&"manager") && !employees::is_current_manager(&state.db, emp_no).await? {
-        return Err(OAuthError::new(
-            OAuthCode::InvalidScope,
-            "The manager scope is for current department managers",
-        )
-        .into());
-    }
-    Ok((!requested.is_empty()).then(|| requested.join(" ")))
-}
-
-/// The profile of a token's employee, in one query that also checks the token was not revoked.
-/// A revoked token, or one for an employee who no longer exists, proves nothing.
-pub async fn current_profile(
-    state: &AppState,
-    emp_no: i32,
-    claims: &Claims,
-) -> Result<Profile, Error> {
-    employees::find_profile_unless_revoked(&state.db, emp_no, &claims.jti)
-        .await?
-        .ok_or(Error::InvalidToken)
-}
-
-/// Revokes a token until it would have expired anyway, for every instance sharing the database;
-/// rows of tokens that have expired meanwhile are purged on the way.
-#[tracing::instrument(skip_all, fields(emp_no = claims.sub))]
-pub async fn logout(state: &AppState, claims: &Claims) -> Result<(), Error> {
-    tokens::revoke(&state.db, &claims.jti, claims.exp).await?;
-    // Housekeeping only: the token is revoked whatever happens here.
-    if let Err(error) = tokens::purge_expired(&state.db, chrono::Utc::now().timestamp()).await {
-        tracing::warn!(%error, "could not purge expired revocations");
-    }
-    tracing::info!("logged out");
-    Ok(())
 }

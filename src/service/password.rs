@@ -1,6 +1,8 @@
 //! bcrypt hashing and verification, always on tokio's blocking pool: one verification at cost 12
 //! takes a quarter of a second of CPU, which would stall every request on a worker thread.
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::error::Error;
 
 /// Runs CPU-heavy work on the blocking pool, inside the caller's tracing span, at a lower
@@ -40,13 +42,54 @@ fn lower_this_threads_priority() {
     }
 }
 
-#[tracing::instrument(skip(password))]
-pub async fn hash(password: String, cost: u32) -> Result<String, Error> {
-    Ok(blocking(move || bcrypt::hash(password, cost)).await??)
+/// bcrypt reads at most this many bytes of a password; a longer one would be cut silently, so
+/// that any suffix after it would log in. Longer passwords are refused wherever one is set.
+pub const MAX_PASSWORD_BYTES: usize = 72;
+
+/// Why a new password cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordRuleError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {MAX_PASSWORD_BYTES} bytes long (bcrypt ignores the rest)")]
+    TooLong,
 }
 
-/// `Ok(false)` for a wrong password; a malformed stored hash counts as wrong, not as a failure.
+/// Checks a password that is about to be set (seeding, and every later way to set one).
+pub fn check_new(password: &str) -> Result<(), PasswordRuleError> {
+    if password.is_empty() {
+        Err(PasswordRuleError::Empty)
+    } else if password.len() > MAX_PASSWORD_BYTES {
+        Err(PasswordRuleError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Hashes a new password, refusing one that [`check_new`] refuses. (bcrypt's own
+/// `non_truncating_hash` would refuse 72 bytes too, which bcrypt reads whole.)
+#[tracing::instrument(skip(password))]
+pub async fn hash(password: SecretString, cost: u32) -> Result<String, Error> {
+    check_new(password.expose_secret())?;
+    Ok(blocking(move || bcrypt::hash(password.expose_secret(), cost)).await??)
+}
+
+/// `Ok(false)` for a wrong password. A malformed stored hash counts as wrong, not as a failure,
+/// and so does a password over 72 bytes: bcrypt would compare only its first 72, so any suffix
+/// would match. The same work is done either way.
 #[tracing::instrument(skip_all)]
-pub async fn verify(password: String, hash: String) -> Result<bool, Error> {
-    blocking(move || bcrypt::verify(password, &hash).unwrap_or(false)).await
+pub async fn verify(password: SecretString, hash: String) -> Result<bool, Error> {
+    blocking(move || {
+        let password = password.expose_secret();
+        let matches = bcrypt::verify(password, &hash).unwrap_or(false);
+        matches && password.len() <= MAX_PASSWORD_BYTES
+    })
+    .await
+}
+
+/// The cost a stored hash was made with, if it is a bcrypt hash.
+pub fn cost_of(hash: &str) -> Option<u32> {
+    hash.parse::<bcrypt::HashParts>()
+        .ok()
+        .map(|parts| parts.get_cost())
 }

@@ -1,309 +1,258 @@
-//! Failed-login throttling, per client address and per account, on governor's GCRA limiters:
-//! `LOGIN_MAX_FAILURES_PER_MINUTE` failures are allowed (as a burst, refilled evenly over the
-//! minute); past that, further attempts from that address or for that account get `429` before
-//! any bcrypt work, until the limiter has room again. Successful logins consume nothing, and
-//! keys are independent, so one client's failures never block another's logins.
+//! Failed-login budgets, reserve-then-settle. Each key (a client network, an account, a trusted
+//! device) holds `LOGIN_MAX_FAILURES_PER_MINUTE` tokens, refilled evenly over the minute. An
+//! attempt reserves one token from each of its keys before any bcrypt work and gives them back if
+//! it succeeds, so attempts in flight count against the budget (parallel guesses cannot outrun
+//! it) while honest logins run in parallel. Only when the budget is held by attempts still in
+//! flight does a new one wait, for them to settle, rather than be refused.
+//!
+//! Which keys an attempt spends follows OWASP's device-cookie advice, so that failures elsewhere
+//! cannot lock an owner out: a client holding a signed device cookie from an earlier successful
+//! login of the account spends only its device's budget; an address that logged in to the account
+//! before spends only its own; anyone else spends both the address's and the account's.
 
 use std::{
     collections::HashMap,
     net::IpAddr,
     num::NonZeroU32,
-    sync::{Arc, Mutex},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     Address(IpAddr),
     Account(String),
+    Device(String),
 }
 
-pub struct LoginThrottle {
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
-    by_account: DefaultKeyedRateLimiter<String>,
-    /// Turns to verify, per key. A failure is counted only once bcrypt has answered, so without
-    /// turns a burst of parallel attempts would all pass the check before the first failure
-    /// lands. Attempts queue (they are not refused): one verification at a time per account, a
-    /// few per address, and each re-checks the limit when its turn comes.
-    turns: Mutex<HashMap<Key, Arc<Semaphore>>>,
-    /// Keys whose failures ran out, and until when. governor counts; this only remembers its
-    /// verdict, because governor has no way to ask "would the next one pass?" without spending.
-    blocked: Mutex<HashMap<Key, Instant>>,
+/// A token bucket; `tokens` is what was left at `updated`, `in_flight` the reservations that
+/// have not settled yet.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+    in_flight: u32,
 }
 
-/// Above this many remembered keys, expired ones are dropped (and governor's idle state too).
+/// Above this many remembered buckets or trusted addresses, idle ones are forgotten, so that a
+/// flood of distinct emails cannot grow memory without bound.
 const PRUNE_ABOVE: usize = 10_000;
 
-/// Verifications under way at once from one address: enough to keep every core busy for a NAT
-/// full of honest users, few enough that parallel guesses barely pass the limit.
-const TURNS_PER_ADDRESS: usize = 4;
+/// How long an address that logged in to an account stays trusted for it.
+const ADDRESS_TRUST: Duration = Duration::from_secs(30 * 24 * 3600);
 
-/// How long an attempt waits for its turn before it is answered 429.
+/// How long an attempt waits for attempts in flight to settle before it is refused.
 const MAX_WAIT: Duration = Duration::from_secs(10);
 
-fn turns_for(key: &Key) -> usize {
-    match key {
-        Key::Address(_) => TURNS_PER_ADDRESS,
-        Key::Account(_) => 1,
-    }
+pub struct LoginThrottle {
+    capacity: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<Key, Bucket>>,
+    /// (client network, account) pairs that logged in successfully, and until when they count.
+    trusted: Mutex<HashMap<(IpAddr, String), Instant>>,
+    /// Woken whenever a reservation settles.
+    settled: Notify,
 }
 
-/// A login attempt whose turn has come; dropping it lets the next one go.
+/// Who is attempting a login, as far as the throttle cares.
+#[derive(Debug, Clone, Default)]
+pub struct Client<'a> {
+    pub address: Option<IpAddr>,
+    /// The device id of a valid device cookie issued for this very account.
+    pub device: Option<&'a str>,
+}
+
+/// A reservation. [`Attempt::failed`] spends it; anything else (success, an inactive account, an
+/// error before the password was judged) gives the tokens back when it is dropped.
+#[must_use]
 pub struct Attempt<'a> {
     throttle: &'a LoginThrottle,
-    turns: Vec<(Key, OwnedSemaphorePermit)>,
+    keys: Vec<Key>,
+    spent: bool,
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        let mut turns = self
-            .throttle
-            .turns
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        for (key, permit) in self.turns.drain(..) {
-            drop(permit);
-            // Forget the queue once nobody holds or awaits it (the map's is the only Arc left).
-            if turns
-                .get(&key)
-                .is_some_and(|queue| Arc::strong_count(queue) == 1)
-            {
-                turns.remove(&key);
+        self.throttle.settle(&self.keys, !self.spent);
+    }
+}
+
+impl Attempt<'_> {
+    /// A wrong password: the reserved tokens stay spent.
+    pub fn failed(mut self) {
+        self.spent = true;
+    }
+
+    /// A correct password: the tokens go back, and the address is trusted for the account.
+    pub fn succeeded(self, address: Option<IpAddr>, account: &str) {
+        if let Some(address) = address {
+            let mut trusted = self
+                .throttle
+                .trusted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            if trusted.len() > PRUNE_ABOVE {
+                trusted.retain(|_, until| *until > now);
             }
+            trusted.insert(
+                (network_of(address), account.to_owned()),
+                now + ADDRESS_TRUST,
+            );
         }
     }
 }
 
 impl LoginThrottle {
     pub fn new(failures_per_minute: NonZeroU32) -> Self {
-        let quota = Quota::per_minute(failures_per_minute);
+        let capacity = f64::from(failures_per_minute.get());
         Self {
-            by_address: RateLimiter::keyed(quota),
-            by_account: RateLimiter::keyed(quota),
-            blocked: Mutex::new(HashMap::new()),
-            turns: Mutex::new(HashMap::new()),
+            capacity,
+            per_second: capacity / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+            trusted: Mutex::new(HashMap::new()),
+            settled: Notify::new(),
         }
     }
 
-    /// Waits for the attempt's turn (address first, then account: one order for everyone, so no
-    /// two attempts wait on each other), or says how many seconds to wait when the address or
-    /// account is blocked, before or after queueing.
-    pub async fn admit(&self, address: Option<IpAddr>, account: &str) -> Result<Attempt<'_>, u64> {
-        if let Some(wait) = self.retry_after(address, account) {
-            return Err(wait);
+    fn settle(&self, keys: &[Key], refund: bool) {
+        let now = Instant::now();
+        let mut buckets = self.lock_buckets();
+        for key in keys {
+            if let Some(bucket) = buckets.get_mut(key) {
+                self.refill(bucket, now);
+                bucket.in_flight = bucket.in_flight.saturating_sub(1);
+                if refund {
+                    bucket.tokens = (bucket.tokens + 1.0).min(self.capacity);
+                }
+            }
         }
-        let mut attempt = Attempt {
-            throttle: self,
-            turns: Vec::new(),
+        drop(buckets);
+        self.settled.notify_waiters();
+    }
+
+    fn lock_buckets(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Bucket>> {
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn refill(&self, bucket: &mut Bucket, now: Instant) {
+        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.capacity);
+        bucket.updated = now;
+    }
+
+    /// The keys an attempt spends (see the module documentation).
+    fn keys(&self, client: &Client<'_>, account: &str) -> Vec<Key> {
+        if let Some(device) = client.device {
+            return vec![Key::Device(device.to_owned())];
+        }
+        let Some(address) = client.address.map(network_of) else {
+            return vec![Key::Account(account.to_owned())];
         };
-        for key in Self::keys(address, account) {
-            let queue = self
-                .turns
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry(key.clone())
-                .or_insert_with(|| Arc::new(Semaphore::new(turns_for(&key))))
-                .clone();
-            let permit = match tokio::time::timeout(MAX_WAIT, queue.acquire_owned()).await {
-                Ok(Ok(permit)) => permit,
-                _ => return Err(1),
-            };
-            attempt.turns.push((key, permit));
-        }
-        // Failures may have landed while this attempt waited.
-        if let Some(wait) = self.retry_after(address, account) {
-            return Err(wait);
-        }
-        Ok(attempt)
-    }
-
-    fn keys(address: Option<IpAddr>, account: &str) -> impl Iterator<Item = Key> {
-        address
-            .map(|address| Key::Address(network_of(address)))
-            .into_iter()
-            .chain(std::iter::once(Key::Account(account.to_owned())))
-    }
-
-    /// Whole seconds to wait (at least 1) if the address or the account is blocked now.
-    pub fn retry_after(&self, address: Option<IpAddr>, account: &str) -> Option<u64> {
         let now = Instant::now();
-        let blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
-        Self::keys(address, account)
-            .filter_map(|key| blocked.get(&key).copied())
-            .filter(|until| *until > now)
-            .map(|until| seconds(until - now))
-            .max()
-    }
-
-    /// Counts a failed login against both keys. Returns the wait when this failure used up a
-    /// limit (that attempt is answered `429` too).
-    pub fn record_failure(&self, address: Option<IpAddr>, account: &str) -> Option<u64> {
-        self.prune();
-        let clock = governor::clock::DefaultClock::default();
-        let mut waits = Vec::new();
-        if let Some(address) = address.map(network_of)
-            && let Err(not_until) = self.by_address.check_key(&address)
-        {
-            waits.push((Key::Address(address), not_until.wait_time_from(clock.now())));
-        }
-        let account_key = account.to_owned();
-        if let Err(not_until) = self.by_account.check_key(&account_key) {
-            waits.push((
-                Key::Account(account_key),
-                not_until.wait_time_from(clock.now()),
-            ));
-        }
-        if waits.is_empty() {
-            return None;
-        }
-        let now = Instant::now();
-        let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
-        let mut longest = Duration::ZERO;
-        for (key, wait) in waits {
-            blocked.insert(key, now + wait);
-            longest = longest.max(wait);
-        }
-        Some(seconds(longest))
-    }
-
-    /// Forgets expired verdicts and idle limiter state once there is much of it, so that a flood
-    /// of distinct emails cannot grow memory without bound.
-    fn prune(&self) {
-        if self.by_account.len() + self.by_address.len() <= PRUNE_ABOVE {
-            return;
-        }
-        let now = Instant::now();
-        self.blocked
+        let trusted = self
+            .trusted
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, until| *until > now);
-        self.by_address.retain_recent();
-        self.by_account.retain_recent();
+            .get(&(address, account.to_owned()))
+            .is_some_and(|until| *until > now);
+        if trusted {
+            vec![Key::Address(address)]
+        } else {
+            vec![Key::Address(address), Key::Account(account.to_owned())]
+        }
+    }
+
+    /// Reserves one token from each of the attempt's keys (all or nothing), or says how many
+    /// whole seconds to wait (at least 1) when one of them has none left. While the budget is
+    /// held only by attempts in flight, waits (up to 10 s) for them to settle.
+    pub async fn reserve(&self, client: &Client<'_>, account: &str) -> Result<Attempt<'_>, u64> {
+        let keys = self.keys(client, account);
+        let deadline = tokio::time::Instant::now() + MAX_WAIT;
+        loop {
+            let settled = self.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            match self.try_reserve(&keys) {
+                Ok(()) => {
+                    return Ok(Attempt {
+                        throttle: self,
+                        keys,
+                        spent: false,
+                    });
+                }
+                Err(Refusal::Exhausted(wait)) => return Err(wait),
+                Err(Refusal::InFlight) => {
+                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                        return Err(1);
+                    }
+                }
+            }
+        }
+    }
+
+    fn try_reserve(&self, keys: &[Key]) -> Result<(), Refusal> {
+        let now = Instant::now();
+        let mut buckets = self.lock_buckets();
+        if buckets.len() > PRUNE_ABOVE {
+            buckets.retain(|_, bucket| {
+                self.refill(bucket, now);
+                bucket.tokens < self.capacity || bucket.in_flight > 0
+            });
+        }
+        let (mut wait, mut held) = (0.0_f64, false);
+        for key in keys {
+            let bucket = buckets.entry(key.clone()).or_insert(Bucket {
+                tokens: self.capacity,
+                updated: now,
+                in_flight: 0,
+            });
+            self.refill(bucket, now);
+            if bucket.tokens < 1.0 {
+                if bucket.tokens + f64::from(bucket.in_flight) >= 1.0 {
+                    held = true;
+                } else {
+                    wait = wait.max((1.0 - bucket.tokens) / self.per_second);
+                }
+            }
+        }
+        if wait > 0.0 {
+            return Err(Refusal::Exhausted((wait.ceil() as u64).max(1)));
+        }
+        if held {
+            return Err(Refusal::InFlight);
+        }
+        for key in keys {
+            if let Some(bucket) = buckets.get_mut(key) {
+                bucket.tokens -= 1.0;
+                bucket.in_flight += 1;
+            }
+        }
+        Ok(())
     }
 }
 
+enum Refusal {
+    /// Spent by failures: wait this many seconds.
+    Exhausted(u64),
+    /// Held by attempts in flight, which may give it back.
+    InFlight,
+}
+
 /// What one client controls: an IPv4 address, or an IPv6 /64 (a single host usually holds a
-/// whole /64 and could rotate through it).
-fn network_of(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(_) => address,
+/// whole /64 and could rotate through it). IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`, how a
+/// dual-stack listener sees IPv4 clients) count as the IPv4 address they carry.
+pub fn network_of(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(
             u128::from(v6) & !((1u128 << 64) - 1),
         )),
     }
 }
 
-fn seconds(wait: Duration) -> u64 {
-    (wait.as_millis().div_ceil(1000) as u64).max(1)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_block_the_address_and_the_account_but_nobody_else() {
-        let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
-        let attacker: IpAddr = "192.0.2.1".parse().unwrap();
-        let someone: IpAddr = "192.0.2.2".parse().unwrap();
-        for _ in 0..3 {
-            assert_eq!(
-                throttle.retry_after(Some(attacker), "victim@example.com"),
-                None
-            );
-            assert_eq!(
-                throttle.record_failure(Some(attacker), "victim@example.com"),
-                None
-            );
-        }
-        // The fourth failure within the minute uses up the limit.
-        let wait = throttle
-            .record_failure(Some(attacker), "victim@example.com")
-            .expect("limited");
-        assert!((1..=20).contains(&wait), "{wait}");
-        assert!(
-            throttle
-                .retry_after(Some(attacker), "other@example.com")
-                .is_some(),
-            "address blocked"
-        );
-        assert!(
-            throttle
-                .retry_after(Some(someone), "victim@example.com")
-                .is_some(),
-            "account blocked"
-        );
-        assert_eq!(
-            throttle.retry_after(Some(someone), "other@example.com"),
-            None,
-            "others are free"
-        );
-    }
-}
-
-#[cfg(test)]
-mod more_tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn attempts_take_turns_per_account_and_address() {
-        let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
-        let address: IpAddr = "192.0.2.1".parse().unwrap();
-        let first = throttle
-            .admit(Some(address), "victim@example.com")
-            .await
-            .expect("admitted");
-        // A second attempt on the same account waits for the first to finish.
-        let second = throttle.admit(Some(address), "victim@example.com");
-        tokio::pin!(second);
-        assert!(
-            tokio::time::timeout(Duration::from_millis(50), &mut second)
-                .await
-                .is_err(),
-            "waits"
-        );
-        // Other accounts from the address go ahead, up to the address's turns.
-        let others: Vec<_> = admit_two_others(&throttle, address).await;
-        drop(first);
-        assert!(second.await.is_ok(), "its turn came");
-        drop(others);
-        assert!(
-            throttle.turns.lock().unwrap().is_empty(),
-            "idle queues are forgotten"
-        );
-    }
-
-    async fn admit_two_others(throttle: &LoginThrottle, address: IpAddr) -> Vec<Attempt<'_>> {
-        let mut admitted = Vec::new();
-        for i in 0..2 {
-            admitted.push(
-                throttle
-                    .admit(Some(address), &format!("user{i}@example.com"))
-                    .await
-                    .expect("admitted"),
-            );
-        }
-        admitted
-    }
-
-    #[test]
-    fn ipv6_clients_are_keyed_by_their_64() {
-        let throttle = LoginThrottle::new(NonZeroU32::new(1).unwrap());
-        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
-        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        throttle.record_failure(Some(a), "x@example.com");
-        assert!(
-            throttle.record_failure(Some(b), "y@example.com").is_some(),
-            "same /64"
-        );
-        assert_eq!(
-            throttle.retry_after(Some(c), "z@example.com"),
-            None,
-            "another /64"
-        );
-    }
-}
+#[path = "throttle_tests.rs"]
+mod tests;

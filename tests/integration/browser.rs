@@ -79,7 +79,7 @@ async fn serve(db: Db) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, employees::app(state(db)))
+        axum::serve(listener, employees::app(state(db).await))
             .await
             .unwrap()
     });
@@ -161,6 +161,7 @@ async fn chromium_logs_in_through_the_page_and_swagger_ui(pool: sqlx::MySqlPool)
 }
 
 async fn drive(client: &Client, base: &str) -> Step<()> {
+    on_a_phone(client, base).await?;
     // 1. Our login page: a wrong password first, then the right one.
     cmd(client.goto(&format!("{base}/login")).await)?;
     type_into(client, "#username", BEHAI).await?;
@@ -227,5 +228,85 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
     )
     .await?;
     assert!(body.contains("\"emp_no\": 500222"), "{body}");
+
+    // 3. Swagger UI's Try it out on POST /token, in both content types, with nothing filled in
+    // but username and password: no placeholder is sent, the token comes back.
+    click(client, "#operations-auth-token .opblock-summary").await?;
+    click(client, "#operations-auth-token .try-out__btn").await?;
+    try_token(client).await?; // JSON, the first offered: the example body as it comes
+    let content_type = "#operations-auth-token .body-param-content-type select";
+    cmd(element(client, content_type)
+        .await?
+        .select_by_value("application/x-www-form-urlencoded")
+        .await)?;
+    for (field, value) in [("username", BEHAI), ("password", "password")] {
+        let input = element(
+            client,
+            &format!("#operations-auth-token tr[data-property-name='{field}'] input"),
+        )
+        .await?;
+        cmd(input.clear().await)?;
+        cmd(input.send_keys(value).await)?;
+    }
+    try_token(client).await
+}
+
+/// Presses Execute on POST /token and expects a token.
+async fn try_token(client: &Client) -> Step<()> {
+    click(client, "#operations-auth-token .execute").await?;
+    let status = text_of(
+        client,
+        "#operations-auth-token .live-responses-table tbody .response-col_status",
+    )
+    .await?;
+    let body = text_of(
+        client,
+        "#operations-auth-token .live-responses-table .microlight",
+    )
+    .await?;
+    assert_eq!(status.trim(), "200", "Try it out on /token: {body}");
+    assert!(body.contains("access_token"), "{body}");
+    // Clear the answer, so that the next Execute is read afresh.
+    click(client, "#operations-auth-token .btn-clear").await
+}
+
+/// Whether anything on the page is wider than the viewport (a phone would scroll sideways).
+const OVERFLOWS: &str = "const width = document.documentElement.clientWidth;
+    return document.documentElement.scrollWidth > width
+        || [...document.querySelectorAll('body *')].some(e => e.getBoundingClientRect().right > width + 0.5);";
+
+/// The pages at a phone's width (390 px): nothing wider than the viewport, even the longest
+/// seeded email; one link to the API documentation on the login page.
+async fn on_a_phone(client: &Client, base: &str) -> Step<()> {
+    cmd(client.set_window_size(390, 844).await)?;
+    cmd(client.goto(&format!("{base}/login")).await)?;
+    let width = cmd(client
+        .execute("return document.documentElement.clientWidth", vec![])
+        .await)?;
+    assert!(width.as_u64().is_some_and(|w| w <= 390), "viewport {width}");
+    assert_eq!(
+        cmd(client.execute(OVERFLOWS, vec![]).await)?,
+        json!(false),
+        "login page overflows"
+    );
+    let docs_links = "return document.querySelectorAll('a[href=\"/docs\"]').length";
+    assert_eq!(
+        cmd(client.execute(docs_links, vec![]).await)?,
+        json!(1),
+        "one docs link"
+    );
+    type_into(client, "#username", crate::common::PRANAV).await?;
+    type_into(client, "#password", "password").await?;
+    click(client, "button[type=submit]").await?;
+    wait_for_url(client, &format!("{base}/")).await?;
+    assert_eq!(text_of(client, "#email").await?, crate::common::PRANAV);
+    assert_eq!(
+        cmd(client.execute(OVERFLOWS, vec![]).await)?,
+        json!(false),
+        "home page overflows"
+    );
+    click(client, "form[action='/logout'] button").await?;
+    wait_for_url(client, &format!("{base}/login")).await?;
+    cmd(client.set_window_size(1280, 1024).await)?;
     Ok(())
 }

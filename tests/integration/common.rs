@@ -10,8 +10,11 @@ use axum::{
 use employees::{
     db::Db,
     seeding::DefaultPassword,
-    service::{jwt::JwtKeys, throttle::LoginThrottle},
-    state::{AppState, AuthSettings, Limits},
+    service::{
+        auth::{AuthConfig, AuthService},
+        jwt::JwtKeys,
+    },
+    state::{AppState, Limits, WebSettings},
 };
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -50,27 +53,37 @@ pub fn jwt_keys() -> JwtKeys {
     JwtKeys::new(SECRET, ISSUER, AUDIENCE, Duration::from_secs(30 * 60))
 }
 
-/// Login settings as the defaults make them: 10 failures a minute, no trusted proxy.
-pub fn auth_settings() -> AuthSettings {
-    AuthSettings {
-        dummy_hash: bcrypt::hash("not-a-real-password", TEST_COST).expect("hash"),
-        cookie_secure: false,
-        throttle: LoginThrottle::new(NonZeroU32::new(10).unwrap()),
-        trusted_proxies: Vec::new(),
-    }
+/// Login rules as the defaults make them (10 failures a minute), at the tests' bcrypt cost.
+pub async fn auth_service(db: &Db, failures_per_minute: u32) -> AuthService {
+    AuthService::new(
+        db.clone(),
+        Arc::new(jwt_keys()),
+        AuthConfig {
+            bcrypt_cost: TEST_COST,
+            failures_per_minute: NonZeroU32::new(failures_per_minute).unwrap(),
+        },
+    )
+    .await
+    .expect("auth service")
 }
 
-pub fn state_with(db: Db, auth: AuthSettings, limits: Limits) -> AppState {
-    AppState {
-        db,
-        jwt: Arc::new(jwt_keys()),
-        auth: Arc::new(auth),
-        limits,
-    }
+/// Browser settings as the defaults make them: cookies not `Secure`, no trusted proxy.
+pub fn web_settings() -> WebSettings {
+    WebSettings::new(SECRET, false, &[])
 }
 
-pub fn state(db: Db) -> AppState {
-    state_with(db, auth_settings(), Limits::default())
+pub async fn state_with(
+    db: Db,
+    failures_per_minute: u32,
+    web: WebSettings,
+    limits: Limits,
+) -> AppState {
+    let auth = auth_service(&db, failures_per_minute).await;
+    AppState::new(db, auth, web, limits)
+}
+
+pub async fn state(db: Db) -> AppState {
+    state_with(db, 10, web_settings(), Limits::default()).await
 }
 
 /// Seeds `seed/` into the database.
@@ -100,6 +113,15 @@ impl Reply {
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The `Set-Cookie` line that sets the cookie `name`.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::common::{get, send, state};
 use employees::db::Db;
 
 async fn probes_follow_the_database(db: Db) {
-    let app = employees::app(state(db.clone()));
+    let app = employees::app(state(db.clone()).await);
     let live = send(&app, get("/healthz")).await;
     assert_eq!(live.status, StatusCode::OK);
     assert_eq!(live.json()["status"], "ok");
@@ -26,7 +26,7 @@ async fn probes_follow_the_database(db: Db) {
 dual_test!(probes, probes_follow_the_database);
 
 async fn unknown_paths_are_json_404(db: Db) {
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let reply = send(&app, get("/no/such/page")).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.json()["detail"], "Not found");

@@ -76,6 +76,23 @@ async fn two_instances_share_logins_and_logouts(pool: sqlx::MySqlPool) {
         .await
         .unwrap();
     assert_eq!(failed.status(), 400);
+    // Credentials in the URL are refused, and the URL is logged without its query.
+    let in_url = http
+        .post(format!(
+            "{}/token?username={BEHAI}&password={password}&client_secret=Query-Secret-77",
+            b.base
+        ))
+        .form(&[("username", BEHAI), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(in_url.status(), 400);
+    let in_url = http
+        .get(format!("{}/users/me?access_token={token}", b.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(in_url.status(), 401);
 
     let logout = http
         .post(format!("{}/logout", a.base))
@@ -114,5 +131,9 @@ async fn two_instances_share_logins_and_logouts(pool: sqlx::MySqlPool) {
         );
         assert!(!logs.contains(&hash), "hash in the logs");
         assert!(!logs.contains(SECRET), "secret in the logs");
+        assert!(
+            !logs.contains("Query-Secret-77"),
+            "a client secret in the logs"
+        );
     }
 }

@@ -75,7 +75,7 @@ async fn exercise(app: &axum::Router) -> (String, String) {
 async fn no_response_contains_a_hash(db: Db) {
     seed_with_distinct_password(&db).await;
     let hash = stored_hash(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let (bodies, headers) = exercise(&app).await;
     assert!(!bodies.contains(&hash) && !headers.contains(&hash));
     assert!(!bodies.contains("$2b$") && !bodies.contains("$2y$") && !bodies.contains("$2a$"));
@@ -112,7 +112,7 @@ async fn logs_hold_no_secret(db: Db) {
     let guard = tracing::subscriber::set_default(subscriber);
     // Parallel tests register callsites under other dispatchers; recompute who listens.
     tracing::callsite::rebuild_interest_cache();
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let good = format!("username={BEHAI}&password={PASSWORD}");
     let token = send(&app, form("/token", &good)).await.json()["access_token"]
         .as_str()
@@ -120,6 +120,19 @@ async fn logs_hold_no_secret(db: Db) {
         .to_owned();
     send(&app, with_bearer(get("/users/me"), &token)).await;
     post_token(&app, &format!("username={BEHAI}&password=wrong-{PASSWORD}")).await;
+    // Credentials in the URL: refused, and the URL's query is never logged.
+    let in_url =
+        format!("/token?username={BEHAI}&password={PASSWORD}&client_secret=Sekrit-{PASSWORD}");
+    let reply = send(&app, form(&in_url, &good)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["error"], "invalid_request");
+    assert!(
+        reply.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("body")
+    );
+    send(&app, get(&format!("/users/me?access_token={token}"))).await;
     send(
         &app,
         with_bearer(
@@ -137,10 +150,11 @@ async fn logs_hold_no_secret(db: Db) {
     // (tracing's interest cache), so only the request spans are required here; the binary-level
     // test in instances.rs checks the service's own events in a process of its own.
     assert!(
-        logs.contains("uri=/token") && logs.contains("uri=/logout"),
+        logs.contains("path=/token") && logs.contains("path=/logout"),
         "the capture works: {logs}"
     );
     assert!(!logs.contains(PASSWORD), "password in logs");
+    assert!(!logs.contains("Sekrit-"), "client secret in logs");
     assert!(!logs.contains(&token), "token in logs");
     let signature = token.rsplit('.').next().unwrap();
     assert!(!logs.contains(signature), "token signature in logs");

@@ -6,12 +6,18 @@ mod common;
 
 mod binary;
 mod browser;
+mod browser_guards;
+mod dos;
+mod dual_stack;
 mod health;
 mod instances;
 mod leaks;
 mod limits;
+mod lockout;
+mod net;
 mod outage;
 mod pages;
+mod passwords;
 mod repository;
 mod schema;
 mod seeding;

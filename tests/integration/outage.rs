@@ -135,7 +135,7 @@ async fn outage_gives_503_and_the_service_recovers() {
         .unwrap();
     db.migrate().await.unwrap();
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let token = login(&app, BEHAI).await;
     assert_eq!(
         send(&app, with_bearer(get("/users/me"), &token))

@@ -7,7 +7,7 @@ use crate::common::*;
 
 async fn login_page_has_the_form(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let reply = send(&app, get("/login")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(
@@ -61,7 +61,7 @@ dual_test!(login_page, login_page_has_the_form);
 
 async fn home_page_shows_who_you_are(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let reply = send(&app, get("/")).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(reply.header("location"), Some("/login"));
@@ -89,7 +89,7 @@ async fn home_page_shows_who_you_are(db: Db) {
 dual_test!(home_page, home_page_shows_who_you_are);
 
 async fn swagger_ui_and_openapi_are_served_from_the_binary(db: Db) {
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let doc = send(&app, get("/openapi.json")).await;
     assert_eq!(doc.status, StatusCode::OK);
     let doc = doc.json();

@@ -41,7 +41,7 @@ INSERT INTO titles VALUES (10001,'Senior Engineer','1986-06-26','9999-01-01');
 INSERT INTO salaries VALUES (10001,60117,'1986-06-26','1987-06-26'),(10001,62102,'1987-06-26','9999-01-01');
 ";
 
-async fn count(pool: &MySqlPool, sql: &str) -> i64 {
+async fn count(pool: &MySqlPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 

@@ -19,7 +19,7 @@ async fn revoked_count(db: &Db) -> i64 {
 
 async fn api_logout_revokes_the_token(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db.clone()));
+    let app = employees::app(state(db.clone()).await);
     let token = login(&app, BEHAI).await;
     let other = login(&app, BEHAI).await;
     let reply = send(&app, with_bearer(logout(), &token)).await;
@@ -41,7 +41,7 @@ async fn api_logout_revokes_the_token(db: Db) {
     );
 
     // Another instance over the same database refuses it too.
-    let other_instance = employees::app(state(db.clone()));
+    let other_instance = employees::app(state(db.clone()).await);
     assert_invalid_token(
         &send(&other_instance, with_bearer(get("/users/me"), &token)).await,
         "other instance",
@@ -52,7 +52,7 @@ dual_test!(api_logout, api_logout_revokes_the_token);
 
 async fn browser_logout_clears_the_cookie(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let token = login(&app, PRANAV).await;
     let reply = send(&app, with_cookie(logout(), &token)).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
@@ -73,7 +73,7 @@ dual_test!(browser_logout, browser_logout_clears_the_cookie);
 
 async fn bad_tokens_revoke_nothing(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db.clone()));
+    let app = employees::app(state(db.clone()).await);
     let reply = send(&app, logout()).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.header("www-authenticate"), Some("Bearer"));

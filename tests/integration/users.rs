@@ -35,7 +35,7 @@ pub fn assert_invalid_token(reply: &Reply, case: &str) {
 
 async fn profile_of_the_token_holder(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let token = login(&app, PRANAV).await;
     let reply = send(&app, with_bearer(get("/users/me"), &token)).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -58,7 +58,7 @@ dual_test!(profile, profile_of_the_token_holder);
 
 async fn former_employee_profile_has_no_department(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     // Tokens are not issued to former employees; one issued before they left still reads.
     let (token, _) = jwt_keys().issue(FORMER_EMP_NO, None).unwrap();
     let reply = send(&app, with_bearer(get("/users/me"), &token)).await;
@@ -84,7 +84,7 @@ fn with_authorization(value: &str) -> Request<axum::body::Body> {
 
 async fn bearer_header_as_rfc_6750_says(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let token = login(&app, BEHAI).await;
     for value in [
         format!("Bearer {token}"),
@@ -143,7 +143,7 @@ fn sign(algorithm: Algorithm, key: &[u8], claims: &Value) -> String {
 
 async fn forged_and_broken_tokens_are_refused(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db));
+    let app = employees::app(state(db).await);
     let good = sign(Algorithm::HS256, SECRET, &claims(json!({})));
     assert_eq!(
         send(&app, with_bearer(get("/users/me"), &good))

@@ -1,0 +1,93 @@
+//! The cookies: the access token for browsers, and the signed device cookie that exempts a client
+//! that logged in before from other clients' failed logins. With `COOKIE_SECURE` both carry the
+//! `__Host-` prefix (Secure, Path=/, no Domain: no other host or path can set or shadow them).
+
+use std::time::Duration;
+
+use axum_extra::extract::{
+    SignedCookieJar,
+    cookie::{Cookie, CookieJar, SameSite},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use crate::{service::auth::Device, state::WebSettings};
+
+const ACCESS: &str = "access_token";
+const DEVICE: &str = "device";
+
+/// How long a device stays known: OWASP suggests the lifetime of a remembered login.
+const DEVICE_LIFETIME: Duration = Duration::from_secs(90 * 24 * 3600);
+
+impl WebSettings {
+    /// The name of the access-token cookie.
+    pub fn access_cookie(&self) -> &'static str {
+        if self.cookie_secure {
+            "__Host-access_token"
+        } else {
+            ACCESS
+        }
+    }
+
+    fn device_cookie(&self) -> &'static str {
+        if self.cookie_secure {
+            "__Host-device"
+        } else {
+            DEVICE
+        }
+    }
+
+    fn build(&self, name: &'static str, value: String, max_age: Duration) -> Cookie<'static> {
+        Cookie::build((name, value))
+            .http_only(true)
+            .path("/")
+            .secure(self.cookie_secure)
+            .max_age(cookie::time::Duration::seconds(
+                i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX),
+            ))
+            .build()
+    }
+
+    /// The login cookie: HttpOnly, SameSite=Lax (a link from elsewhere arrives logged in),
+    /// Path=/, no longer-lived than the token.
+    pub fn login_cookie(&self, token: String, max_age: Duration) -> Cookie<'static> {
+        let mut cookie = self.build(self.access_cookie(), token, max_age);
+        cookie.set_same_site(SameSite::Lax);
+        cookie
+    }
+
+    /// A cookie that makes the browser drop the login cookie.
+    pub fn removal_cookie(&self) -> Cookie<'static> {
+        let mut cookie = self.login_cookie(String::new(), Duration::ZERO);
+        cookie.make_removal();
+        cookie
+    }
+
+    /// Whether the request carries a login cookie at all (valid or not).
+    pub fn has_login_cookie(&self, jar: &CookieJar) -> bool {
+        jar.get(self.access_cookie()).is_some()
+    }
+
+    /// The device cookie, signed: `<device id>.<base64url of the account's email>`. SameSite=Strict:
+    /// it only matters to the login form and API clients.
+    pub fn add_device(&self, jar: SignedCookieJar, device: &Device) -> SignedCookieJar {
+        let account = URL_SAFE_NO_PAD.encode(&device.account);
+        let mut cookie = self.build(
+            self.device_cookie(),
+            format!("{}.{account}", device.id),
+            DEVICE_LIFETIME,
+        );
+        cookie.set_same_site(SameSite::Strict);
+        jar.add(cookie)
+    }
+
+    /// The device of a validly signed device cookie; a forged or malformed one is no device.
+    pub fn device(&self, jar: &SignedCookieJar) -> Option<Device> {
+        let cookie = jar.get(self.device_cookie())?;
+        let (id, account) = cookie.value().split_once('.')?;
+        let bytes = URL_SAFE_NO_PAD.decode(account).ok()?;
+        Some(Device {
+            id: id.to_owned(),
+            account: String::from_utf8(bytes).ok()?,
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! Unit tests of the failed-login budgets.
+
+use super::*;
+
+const VICTIM: &str = "victim@example.com";
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn from(address: &str) -> Client<'static> {
+    Client {
+        address: Some(ip(address)),
+        device: None,
+    }
+}
+
+async fn fail(throttle: &LoginThrottle, client: &Client<'_>, account: &str) {
+    throttle
+        .reserve(client, account)
+        .await
+        .expect("budget left")
+        .failed();
+}
+
+async fn refused(throttle: &LoginThrottle, client: &Client<'_>, account: &str) -> bool {
+    throttle.reserve(client, account).await.is_err()
+}
+
+#[tokio::test]
+async fn failures_block_the_address_and_the_account_but_nobody_else() {
+    let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
+    for _ in 0..3 {
+        fail(&throttle, &from("192.0.2.1"), VICTIM).await;
+    }
+    let wait = throttle
+        .reserve(&from("192.0.2.1"), VICTIM)
+        .await
+        .err()
+        .expect("limited");
+    assert!((1..=20).contains(&wait), "{wait}");
+    assert!(
+        refused(&throttle, &from("192.0.2.1"), "other@example.com").await,
+        "address"
+    );
+    assert!(
+        refused(&throttle, &from("192.0.2.2"), VICTIM).await,
+        "account"
+    );
+    assert!(
+        !refused(&throttle, &from("192.0.2.2"), "other@example.com").await,
+        "others free"
+    );
+}
+
+#[tokio::test]
+async fn attempts_in_flight_hold_the_budget_and_successes_give_it_back() {
+    let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
+    let client = from("192.0.2.1");
+    // Three attempts in flight at once hold the whole budget: a fourth waits for them.
+    let mut in_flight = Vec::new();
+    for _ in 0..3 {
+        in_flight.push(throttle.reserve(&client, VICTIM).await.expect("reserved"));
+    }
+    let fourth = throttle.reserve(&client, VICTIM);
+    tokio::pin!(fourth);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), &mut fourth)
+            .await
+            .is_err(),
+        "waits while the budget is held"
+    );
+    // One success gives its token back: the fourth goes ahead at once.
+    in_flight.pop().unwrap().succeeded(client.address, VICTIM);
+    let fourth = fourth.await.expect("admitted after a success");
+    // Three failures spend the budget: no more attempts, nothing waits.
+    fourth.failed();
+    for attempt in in_flight {
+        attempt.failed();
+    }
+    assert!(
+        refused(&throttle, &client, VICTIM).await,
+        "three failures spent it"
+    );
+}
+
+#[tokio::test]
+async fn a_trusted_device_or_address_is_limited_only_by_its_own_failures() {
+    let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
+    // The owner logged in from home once.
+    let home = from("198.51.100.7");
+    throttle
+        .reserve(&home, VICTIM)
+        .await
+        .unwrap()
+        .succeeded(home.address, VICTIM);
+    // An attacker elsewhere exhausts the account.
+    for _ in 0..3 {
+        fail(&throttle, &from("192.0.2.1"), VICTIM).await;
+    }
+    assert!(
+        refused(&throttle, &from("203.0.113.9"), VICTIM).await,
+        "strangers locked out"
+    );
+    // The owner's address and a device cookie still get in.
+    assert!(!refused(&throttle, &home, VICTIM).await, "trusted address");
+    let device = Client {
+        address: Some(ip("203.0.113.9")),
+        device: Some("device-1"),
+    };
+    assert!(!refused(&throttle, &device, VICTIM).await, "device cookie");
+    // A device is limited by its own failures.
+    for _ in 0..3 {
+        fail(&throttle, &device, VICTIM).await;
+    }
+    assert!(
+        refused(&throttle, &device, VICTIM).await,
+        "device's own budget"
+    );
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_keyed_by_their_64_and_mapped_ipv4_as_ipv4() {
+    assert_eq!(network_of(ip("2001:db8:1:2:ffff::9")), ip("2001:db8:1:2::"));
+    assert_eq!(network_of(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+    let throttle = LoginThrottle::new(NonZeroU32::new(1).unwrap());
+    fail(&throttle, &from("2001:db8:1:2::1"), "x@example.com").await;
+    assert!(
+        refused(&throttle, &from("2001:db8:1:2::5"), "y@example.com").await,
+        "same /64"
+    );
+    assert!(
+        !refused(&throttle, &from("2001:db8:1:3::1"), "z@example.com").await,
+        "other /64"
+    );
+    // Two IPv4 clients seen through a dual-stack listener are two clients, not one /64.
+    fail(&throttle, &from("::ffff:192.0.2.1"), "a@example.com").await;
+    assert!(
+        refused(&throttle, &from("192.0.2.1"), "b@example.com").await,
+        "same client"
+    );
+    assert!(
+        !refused(&throttle, &from("::ffff:192.0.2.2"), "c@example.com").await,
+        "another"
+    );
+}
