@@ -350,6 +350,13 @@ impl Config {
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             max_per_address: self.max_connections_per_address as usize,
             max_connections: self.max_connections as usize,
+            trusted_proxies: self
+                .trusted_proxies
+                .iter()
+                .map(IpAddr::to_canonical)
+                .collect(),
+            max_header_bytes: self.max_header_bytes,
+            max_streams: self.max_concurrent_requests_per_address,
         }
     }
 

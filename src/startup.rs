@@ -106,6 +106,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
             bcrypt_cost: config.bcrypt_cost,
             failures_per_minute: NonZeroU32::new(config.login_max_failures_per_minute)
                 .unwrap_or(NonZeroU32::MIN),
+            attempt_wait: config.limits().request_timeout / 2,
         },
     )
     .await?;

@@ -6,7 +6,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
 
-use crate::{db::Db, service::auth::AuthService};
+use crate::{db::Db, http::health::Readiness, service::auth::AuthService};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +14,7 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
+    pub readiness: Arc<Readiness>,
 }
 
 impl AppState {
@@ -23,6 +24,7 @@ impl AppState {
             auth: Arc::new(auth),
             web: Arc::new(web),
             limits,
+            readiness: Arc::default(),
         }
     }
 }

@@ -40,11 +40,12 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Refuses a state-changing request that a browser says comes from another site. Browsers that
-/// send `Sec-Fetch-Site` are believed (`cross-site` is refused); it is the reliable signal, since
-/// under `Referrer-Policy: no-referrer` a browser's own same-origin form post carries `Origin:
-/// null`. Without it, an `Origin` that is not this service's own host and port (`null`
-/// included, as sandboxed frames send it) is refused. Such posts would log a victim into someone
+/// Refuses a state-changing request that a browser says comes from another origin. Browsers that
+/// send `Sec-Fetch-Site: same-origin` (or `none`, typed by the user) are believed: it is the
+/// reliable signal, since under `Referrer-Policy: no-referrer` a browser's own form post carries
+/// `Origin: null`. `cross-site` is refused. Otherwise (`same-site`, or no such header) an
+/// `Origin` that is not this service's own host and port (`null` included, as sandboxed frames
+/// send it) is refused. Such posts would log a victim into someone
 /// else's account or act in their name. API clients send neither header and pass.
 pub async fn same_origin_guard(request: Request, next: Next) -> Response {
     let safe = matches!(
@@ -59,8 +60,14 @@ pub async fn same_origin_guard(request: Request, next: Next) -> Response {
 
 fn is_cross_site(request: &Request) -> bool {
     let headers = request.headers();
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return site.as_bytes().eq_ignore_ascii_case(b"cross-site");
+    if let Some(site) = headers.get("sec-fetch-site").map(|value| value.as_bytes()) {
+        if site.eq_ignore_ascii_case(b"same-origin") || site.eq_ignore_ascii_case(b"none") {
+            return false;
+        }
+        if !site.eq_ignore_ascii_case(b"same-site") {
+            return true; // cross-site, or a value no browser sends
+        }
+        // same-site: a sibling subdomain or another port of this host; the Origin decides.
     }
     if !headers.contains_key(header::ORIGIN) {
         return false;

@@ -67,27 +67,43 @@ impl WebSettings {
         jar.get(self.access_cookie()).is_some()
     }
 
-    /// The device cookie, signed: `<device id>.<base64url of the account's email>`. SameSite=Strict:
-    /// it only matters to the login form and API clients.
+    /// The device cookie, signed: `device.<id>.<base64url of the account's email>.<issued at>`.
+    /// The leading word binds the signature to this purpose (the MAC covers the value, not the
+    /// name), and the issue time lets the server, not only the browser, end it after 90 days.
+    /// SameSite=Strict: it only matters to the login form and API clients.
     pub fn add_device(&self, jar: SignedCookieJar, device: &Device) -> SignedCookieJar {
         let account = URL_SAFE_NO_PAD.encode(&device.account);
+        let issued = chrono::Utc::now().timestamp();
         let mut cookie = self.build(
             self.device_cookie(),
-            format!("{}.{account}", device.id),
+            format!("{DEVICE}.{}.{account}.{issued}", device.id),
             DEVICE_LIFETIME,
         );
         cookie.set_same_site(SameSite::Strict);
         jar.add(cookie)
     }
 
-    /// The device of a validly signed device cookie; a forged or malformed one is no device.
+    /// The device of a validly signed, unexpired device cookie; anything else is no device.
     pub fn device(&self, jar: &SignedCookieJar) -> Option<Device> {
         let cookie = jar.get(self.device_cookie())?;
-        let (id, account) = cookie.value().split_once('.')?;
-        let bytes = URL_SAFE_NO_PAD.decode(account).ok()?;
+        let mut fields = cookie.value().split('.');
+        let (purpose, id, account, issued) = (
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+        );
+        let age = chrono::Utc::now().timestamp() - issued.parse::<i64>().ok()?;
+        if purpose != DEVICE || fields.next().is_some() || !(0..=lifetime_secs()).contains(&age) {
+            return None;
+        }
         Some(Device {
             id: id.to_owned(),
-            account: String::from_utf8(bytes).ok()?,
+            account: String::from_utf8(URL_SAFE_NO_PAD.decode(account).ok()?).ok()?,
         })
     }
+}
+
+fn lifetime_secs() -> i64 {
+    i64::try_from(DEVICE_LIFETIME.as_secs()).unwrap_or(i64::MAX)
 }

@@ -95,7 +95,9 @@ pub fn app(state: AppState) -> Router {
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(request_span)
-                        .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+                        // Errors are logged where they happen (`Error`); a shed or refused request is
+                        // no event worth a line per request.
+                        .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
                 )
                 .layer(header_default(header::CONTENT_SECURITY_POLICY, CSP))
                 .layer(header_default(header::X_FRAME_OPTIONS, "DENY"))

@@ -103,12 +103,14 @@ pub async fn is_current_manager(db: &Db, emp_no: i32) -> sqlx::Result<bool> {
     Ok(found.is_some())
 }
 
-/// Replaces an employee's password hash (a re-hash at the configured cost after a login).
-pub async fn set_password_hash(db: &Db, emp_no: i32, hash: &str) -> sqlx::Result<()> {
+/// Replaces an employee's password hash with a re-hash of the same password, unless it changed
+/// meanwhile (a newer password is never overwritten by an older one's re-hash).
+pub async fn replace_password_hash(db: &Db, emp_no: i32, old: &str, new: &str) -> sqlx::Result<()> {
     dispatch!(db, pool => {
-        sqlx::query("UPDATE employees SET password = ? WHERE emp_no = ?")
-            .bind(hash)
+        sqlx::query("UPDATE employees SET password = ? WHERE emp_no = ? AND password = ?")
+            .bind(new)
             .bind(emp_no)
+            .bind(old)
             .execute(pool)
             .await
             .map(drop)

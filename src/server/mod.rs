@@ -32,7 +32,7 @@ const DRAIN: Duration = Duration::from_secs(30);
 /// Open files kept free for the database pool, logs and the like.
 const RESERVED_FILES: usize = 256;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnectionLimits {
     /// From the connection's start (first byte included), or the end of a response, to the end
     /// of the next request's headers.
@@ -41,6 +41,12 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     pub max_per_address: usize,
     pub max_connections: usize,
+    /// Reverse proxies carry many clients: the per-address cap does not apply to them.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Most header bytes of an HTTP/2 request (HTTP/1's are bounded by hyper's buffer).
+    pub max_header_bytes: u32,
+    /// Most streams at once on one HTTP/2 connection.
+    pub max_streams: u32,
 }
 
 /// Raises the soft open-files limit to the hard one (where the system allows); returns the soft
@@ -74,37 +80,42 @@ fn open_files_limit() -> Option<(libc::rlim_t, libc::rlim_t)> {
 
 /// Connections open per client network, and in all.
 struct Census {
-    per_network: Mutex<HashMap<IpAddr, usize>>,
+    open: Mutex<Open>,
     max_per_network: usize,
     max_total: usize,
+}
+
+#[derive(Default)]
+struct Open {
+    per_network: HashMap<IpAddr, usize>,
+    total: usize,
 }
 
 /// One admitted connection; leaving the census when dropped.
 struct Admitted(Arc<Census>, IpAddr);
 
 impl Census {
-    fn admit(self: &Arc<Self>, network: IpAddr) -> Option<Admitted> {
-        let mut per_network = self.per_network.lock().unwrap_or_else(|e| e.into_inner());
-        let total: usize = per_network.values().sum();
-        let count = per_network.entry(network).or_default();
-        if *count >= self.max_per_network || total >= self.max_total {
-            if *count == 0 {
-                per_network.remove(&network);
-            }
+    fn admit(self: &Arc<Self>, network: IpAddr, proxy: bool) -> Option<Admitted> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let from_network = open.per_network.get(&network).copied().unwrap_or(0);
+        let over_share = from_network >= self.max_per_network && !proxy;
+        if over_share || open.total >= self.max_total {
             return None;
         }
-        *count += 1;
+        open.per_network.insert(network, from_network + 1);
+        open.total += 1;
         Some(Admitted(self.clone(), network))
     }
 }
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        let mut per_network = self.0.per_network.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = per_network.get_mut(&self.1) {
+        let mut open = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.total -= 1;
+        if let Some(count) = open.per_network.get_mut(&self.1) {
             *count -= 1;
             if *count == 0 {
-                per_network.remove(&self.1);
+                open.per_network.remove(&self.1);
             }
         }
     }
@@ -119,7 +130,7 @@ pub async fn serve(
 ) {
     let files = open_files_limit().map_or(u64::MAX, |(soft, _)| soft);
     let census = Arc::new(Census {
-        per_network: Mutex::new(HashMap::new()),
+        open: Mutex::new(Open::default()),
         max_per_network: limits.max_per_address,
         max_total: limits
             .max_connections
@@ -135,7 +146,11 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(limits.max_header_bytes)
+        .max_concurrent_streams(limits.max_streams);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -151,7 +166,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let Some(admitted) = census.admit(network_of(peer.ip())) else {
+        let proxy = limits.trusted_proxies.contains(&peer.ip().to_canonical());
+        let Some(admitted) = census.admit(network_of(peer.ip()), proxy) else {
             tracing::debug!(%peer, "connection refused: too many open connections");
             continue; // dropping the stream closes it
         };
@@ -161,17 +177,24 @@ pub async fn serve(
                 request
             },
         );
-        let builder = builder.clone();
+        let mut builder = builder.clone();
         let watcher = graceful.watcher();
+        let (header_read_timeout, idle_timeout) = (limits.header_read_timeout, limits.idle_timeout);
         tokio::spawn(async move {
             let _admitted = admitted;
             // The protocol is detected from the first bytes: wait for them no longer than for
-            // headers (auto-detection itself would wait for ever).
+            // headers (auto-detection itself would wait for ever), and give the first request's
+            // headers only what is left of that time.
+            let accepted = tokio::time::Instant::now();
             let mut first = [0u8; 1];
-            match tokio::time::timeout(limits.header_read_timeout, stream.peek(&mut first)).await {
+            match tokio::time::timeout(header_read_timeout, stream.peek(&mut first)).await {
                 Ok(Ok(n)) if n > 0 => {}
                 _ => return,
             }
+            let left = header_read_timeout.saturating_sub(accepted.elapsed());
+            builder
+                .http1()
+                .header_read_timeout(left.max(Duration::from_millis(1)));
             let (stream, last_activity) = Tracked::new(stream);
             let connection = builder
                 .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
@@ -181,7 +204,7 @@ pub async fn serve(
                 result = connection => if let Err(error) = result {
                     tracing::debug!(%error, %peer, "connection ended with an error");
                 },
-                () = last_activity.idle_for(limits.idle_timeout) => {
+                () = last_activity.idle_for(idle_timeout) => {
                     tracing::debug!(%peer, "idle connection closed");
                 }
             }

@@ -1,9 +1,10 @@
 //! Login rules: the failed-login budget, the password check, the scopes and the token; the
 //! profile behind a token; logout. Handlers turn the typed outcomes into RFC 6749 answers.
 
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use secrecy::SecretString;
+use tokio::sync::Semaphore;
 
 use crate::{
     db::Db,
@@ -30,6 +31,9 @@ pub struct AuthConfig {
     /// The cost of new hashes, of the dummy hash, and that stored hashes converge to.
     pub bcrypt_cost: u32,
     pub failures_per_minute: NonZeroU32,
+    /// How long an attempt may wait for attempts in flight on its budget: well within the
+    /// request timeout, so that the client gets `429` with `Retry-After`, not a timeout.
+    pub attempt_wait: Duration,
 }
 
 /// A login attempt as the handler read it.
@@ -88,6 +92,9 @@ pub struct AuthService {
     /// Verified against when an email is unknown, so that it costs what a wrong password costs.
     dummy_hash: String,
     cost: u32,
+    /// Verifications running or queued on the blocking pool at once. An abandoned request's
+    /// bcrypt still runs to the end holding its permit, so no client can queue unbounded work.
+    hashing: Arc<Semaphore>,
 }
 
 impl AuthService {
@@ -99,9 +106,12 @@ impl AuthService {
         Ok(Self {
             db,
             jwt,
-            throttle: LoginThrottle::new(config.failures_per_minute),
+            throttle: LoginThrottle::new(config.failures_per_minute, config.attempt_wait),
             dummy_hash,
             cost: config.bcrypt_cost,
+            hashing: Arc::new(Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         })
     }
 
@@ -130,16 +140,27 @@ impl AuthService {
                 .reserve(&client, &account)
                 .await
                 .map_err(|retry_after_secs| {
-                    tracing::warn!(address = ?request.address, "failed-login limit reached");
+                    // Debug only: a throttled attempt costs the client nothing, nor may it the log.
+                    tracing::debug!(address = ?request.address, "failed-login limit reached");
                     LoginError::Throttled { retry_after_secs }
                 })?;
-        let found = employees::find_credentials(&self.db, &account)
-            .await
-            .map_err(Error::from)?;
+        let found = match employees::find_credentials(&self.db, &account).await {
+            Ok(found) => found,
+            Err(error) => {
+                attempt.give_back(); // no password was judged
+                return Err(Error::from(error).into());
+            }
+        };
         let stored = found.as_ref().and_then(|c| c.password_hash.clone());
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.clone());
-        let matches = password::verify(request.password.clone(), hash.clone()).await? && known;
+        // Dropped here if the request is abandoned: the attempt stays spent (see `Attempt`).
+        let matches = self.verify(&request.password, &hash).await? && known;
+        // A wrong password for a hash cheaper than the configured cost (not re-hashed yet) would
+        // answer faster than an unknown email: spend the dummy's work too.
+        if !matches && known && password::cost_of(&hash) < Some(self.cost) {
+            self.verify(&request.password, &self.dummy_hash).await?;
+        }
         let found = match found {
             Some(found) if matches => found,
             _ => {
@@ -149,11 +170,12 @@ impl AuthService {
             }
         };
         tracing::Span::current().record("emp_no", found.emp_no);
-        attempt.succeeded(request.address, &account);
         if !found.active {
+            attempt.give_back();
             tracing::info!("login refused: former employee");
             return Err(LoginError::Inactive);
         }
+        attempt.succeeded(request.address, &account);
         self.converge_cost(found.emp_no, &hash, request.password)
             .await;
         let scope = self.grant_scopes(found.emp_no, &requested).await?;
@@ -171,6 +193,16 @@ impl AuthService {
         })
     }
 
+    async fn verify(&self, password: &SecretString, hash: &str) -> Result<bool, Error> {
+        let permit = self
+            .hashing
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Io(std::io::Error::other("the hashing gate is closed")))?;
+        password::verify(password.clone(), hash.to_owned(), permit).await
+    }
+
     /// Re-hashes a stored hash of another cost with the configured one, so that the table
     /// converges and every account costs the same to verify. A failure only delays that.
     async fn converge_cost(&self, emp_no: i32, stored: &str, password: SecretString) {
@@ -178,7 +210,7 @@ impl AuthService {
             return;
         }
         let rehashed = match password::hash(password, self.cost).await {
-            Ok(rehashed) => employees::set_password_hash(&self.db, emp_no, &rehashed)
+            Ok(rehashed) => employees::replace_password_hash(&self.db, emp_no, stored, &rehashed)
                 .await
                 .map_err(Error::from),
             Err(error) => Err(error),

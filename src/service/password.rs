@@ -76,10 +76,15 @@ pub async fn hash(password: SecretString, cost: u32) -> Result<String, Error> {
 
 /// `Ok(false)` for a wrong password. A malformed stored hash counts as wrong, not as a failure,
 /// and so does a password over 72 bytes: bcrypt would compare only its first 72, so any suffix
-/// would match. The same work is done either way.
+/// would match. The same work is done either way. The permit bounds the verifications in flight.
 #[tracing::instrument(skip_all)]
-pub async fn verify(password: SecretString, hash: String) -> Result<bool, Error> {
+pub async fn verify(
+    password: SecretString,
+    hash: String,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Result<bool, Error> {
     blocking(move || {
+        let _permit = permit; // held until the work is done, even if the caller is gone
         let password = password.expose_secret();
         let matches = bcrypt::verify(password, &hash).unwrap_or(false);
         matches && password.len() <= MAX_PASSWORD_BYTES

@@ -40,16 +40,22 @@ struct Bucket {
 /// flood of distinct emails cannot grow memory without bound.
 const PRUNE_ABOVE: usize = 10_000;
 
+/// The buckets, and the size at which they are pruned next (twice what a pruning left, so that
+/// pruning stays rare however many are live).
+struct Buckets {
+    map: HashMap<Key, Bucket>,
+    prune_at: usize,
+}
+
 /// How long an address that logged in to an account stays trusted for it.
 const ADDRESS_TRUST: Duration = Duration::from_secs(30 * 24 * 3600);
-
-/// How long an attempt waits for attempts in flight to settle before it is refused.
-const MAX_WAIT: Duration = Duration::from_secs(10);
 
 pub struct LoginThrottle {
     capacity: f64,
     per_second: f64,
-    buckets: Mutex<HashMap<Key, Bucket>>,
+    /// How long an attempt waits for attempts in flight to settle before it is refused.
+    max_wait: Duration,
+    buckets: Mutex<Buckets>,
     /// (client network, account) pairs that logged in successfully, and until when they count.
     trusted: Mutex<HashMap<(IpAddr, String), Instant>>,
     /// Woken whenever a reservation settles.
@@ -64,29 +70,34 @@ pub struct Client<'a> {
     pub device: Option<&'a str>,
 }
 
-/// A reservation. [`Attempt::failed`] spends it; anything else (success, an inactive account, an
-/// error before the password was judged) gives the tokens back when it is dropped.
+/// A reservation. Unless it is given back ([`Attempt::give_back`], [`Attempt::succeeded`]), it is
+/// spent when dropped: a wrong password, and also a request abandoned while bcrypt runs (the
+/// hashing goes on, so it must not come for free).
 #[must_use]
 pub struct Attempt<'a> {
     throttle: &'a LoginThrottle,
     keys: Vec<Key>,
-    spent: bool,
+    refund: bool,
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        self.throttle.settle(&self.keys, !self.spent);
+        self.throttle.settle(&self.keys, self.refund);
     }
 }
 
 impl Attempt<'_> {
     /// A wrong password: the reserved tokens stay spent.
-    pub fn failed(mut self) {
-        self.spent = true;
+    pub fn failed(self) {}
+
+    /// No password was judged wrong (a former employee, an error): the tokens go back.
+    pub fn give_back(mut self) {
+        self.refund = true;
     }
 
     /// A correct password: the tokens go back, and the address is trusted for the account.
-    pub fn succeeded(self, address: Option<IpAddr>, account: &str) {
+    pub fn succeeded(mut self, address: Option<IpAddr>, account: &str) {
+        self.refund = true;
         if let Some(address) = address {
             let mut trusted = self
                 .throttle
@@ -94,8 +105,13 @@ impl Attempt<'_> {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
-            if trusted.len() > PRUNE_ABOVE {
+            if trusted.len() >= PRUNE_ABOVE {
                 trusted.retain(|_, until| *until > now);
+                if trusted.len() >= PRUNE_ABOVE {
+                    // Still full of live pairs (a flood of logins): forget them rather than grow.
+                    // Losing address trust only means the account limit applies again.
+                    trusted.clear();
+                }
             }
             trusted.insert(
                 (network_of(address), account.to_owned()),
@@ -106,12 +122,16 @@ impl Attempt<'_> {
 }
 
 impl LoginThrottle {
-    pub fn new(failures_per_minute: NonZeroU32) -> Self {
+    pub fn new(failures_per_minute: NonZeroU32, max_wait: Duration) -> Self {
         let capacity = f64::from(failures_per_minute.get());
         Self {
             capacity,
             per_second: capacity / 60.0,
-            buckets: Mutex::new(HashMap::new()),
+            max_wait,
+            buckets: Mutex::new(Buckets {
+                map: HashMap::new(),
+                prune_at: PRUNE_ABOVE,
+            }),
             trusted: Mutex::new(HashMap::new()),
             settled: Notify::new(),
         }
@@ -121,7 +141,7 @@ impl LoginThrottle {
         let now = Instant::now();
         let mut buckets = self.lock_buckets();
         for key in keys {
-            if let Some(bucket) = buckets.get_mut(key) {
+            if let Some(bucket) = buckets.map.get_mut(key) {
                 self.refill(bucket, now);
                 bucket.in_flight = bucket.in_flight.saturating_sub(1);
                 if refund {
@@ -133,7 +153,7 @@ impl LoginThrottle {
         self.settled.notify_waiters();
     }
 
-    fn lock_buckets(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Bucket>> {
+    fn lock_buckets(&self) -> std::sync::MutexGuard<'_, Buckets> {
         self.buckets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -167,10 +187,10 @@ impl LoginThrottle {
 
     /// Reserves one token from each of the attempt's keys (all or nothing), or says how many
     /// whole seconds to wait (at least 1) when one of them has none left. While the budget is
-    /// held only by attempts in flight, waits (up to 10 s) for them to settle.
+    /// held only by attempts in flight, waits (up to `max_wait`) for them to settle.
     pub async fn reserve(&self, client: &Client<'_>, account: &str) -> Result<Attempt<'_>, u64> {
         let keys = self.keys(client, account);
-        let deadline = tokio::time::Instant::now() + MAX_WAIT;
+        let deadline = tokio::time::Instant::now() + self.max_wait;
         loop {
             let settled = self.settled.notified();
             tokio::pin!(settled);
@@ -180,7 +200,7 @@ impl LoginThrottle {
                     return Ok(Attempt {
                         throttle: self,
                         keys,
-                        spent: false,
+                        refund: false,
                     });
                 }
                 Err(Refusal::Exhausted(wait)) => return Err(wait),
@@ -196,19 +216,20 @@ impl LoginThrottle {
     fn try_reserve(&self, keys: &[Key]) -> Result<(), Refusal> {
         let now = Instant::now();
         let mut buckets = self.lock_buckets();
-        if buckets.len() > PRUNE_ABOVE {
-            buckets.retain(|_, bucket| {
+        if buckets.map.len() >= buckets.prune_at {
+            buckets.map.retain(|_, bucket| {
                 self.refill(bucket, now);
                 bucket.tokens < self.capacity || bucket.in_flight > 0
             });
+            buckets.prune_at = (buckets.map.len() * 2).max(PRUNE_ABOVE);
         }
         let (mut wait, mut held) = (0.0_f64, false);
         for key in keys {
-            let bucket = buckets.entry(key.clone()).or_insert(Bucket {
-                tokens: self.capacity,
-                updated: now,
-                in_flight: 0,
-            });
+            // A key seen for the first time has a full bucket: nothing is stored until the
+            // reservation succeeds, so refused attempts add nothing.
+            let Some(bucket) = buckets.map.get_mut(key) else {
+                continue;
+            };
             self.refill(bucket, now);
             if bucket.tokens < 1.0 {
                 if bucket.tokens + f64::from(bucket.in_flight) >= 1.0 {
@@ -225,10 +246,13 @@ impl LoginThrottle {
             return Err(Refusal::InFlight);
         }
         for key in keys {
-            if let Some(bucket) = buckets.get_mut(key) {
-                bucket.tokens -= 1.0;
-                bucket.in_flight += 1;
-            }
+            let bucket = buckets.map.entry(key.clone()).or_insert(Bucket {
+                tokens: self.capacity,
+                updated: now,
+                in_flight: 0,
+            });
+            bucket.tokens -= 1.0;
+            bucket.in_flight += 1;
         }
         Ok(())
     }

@@ -23,13 +23,44 @@ async fn fail(throttle: &LoginThrottle, client: &Client<'_>, account: &str) {
         .failed();
 }
 
+/// Whether an attempt is refused; one that is admitted is given back (it judged nothing).
 async fn refused(throttle: &LoginThrottle, client: &Client<'_>, account: &str) -> bool {
-    throttle.reserve(client, account).await.is_err()
+    match throttle.reserve(client, account).await {
+        Ok(attempt) => {
+            attempt.give_back();
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+fn throttle(failures_per_minute: u32) -> LoginThrottle {
+    LoginThrottle::new(
+        NonZeroU32::new(failures_per_minute).unwrap(),
+        Duration::from_secs(5),
+    )
+}
+
+#[tokio::test]
+async fn an_abandoned_attempt_is_spent_and_refused_ones_store_nothing() {
+    let throttle = throttle(2);
+    let client = from("192.0.2.1");
+    // A request dropped while bcrypt runs (the client hung up, a timeout): the work goes on, so
+    // the budget is spent, as for a wrong password.
+    drop(throttle.reserve(&client, VICTIM).await.unwrap());
+    drop(throttle.reserve(&client, VICTIM).await.unwrap());
+    assert!(refused(&throttle, &client, VICTIM).await);
+    // Refused attempts for ever new accounts leave no bucket behind.
+    let before = throttle.lock_buckets().map.len();
+    for i in 0..100 {
+        assert!(refused(&throttle, &client, &format!("user{i}@example.com")).await);
+    }
+    assert_eq!(throttle.lock_buckets().map.len(), before);
 }
 
 #[tokio::test]
 async fn failures_block_the_address_and_the_account_but_nobody_else() {
-    let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
+    let throttle = throttle(3);
     for _ in 0..3 {
         fail(&throttle, &from("192.0.2.1"), VICTIM).await;
     }
@@ -55,7 +86,7 @@ async fn failures_block_the_address_and_the_account_but_nobody_else() {
 
 #[tokio::test]
 async fn attempts_in_flight_hold_the_budget_and_successes_give_it_back() {
-    let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
+    let throttle = throttle(3);
     let client = from("192.0.2.1");
     // Three attempts in flight at once hold the whole budget: a fourth waits for them.
     let mut in_flight = Vec::new();
@@ -86,7 +117,7 @@ async fn attempts_in_flight_hold_the_budget_and_successes_give_it_back() {
 
 #[tokio::test]
 async fn a_trusted_device_or_address_is_limited_only_by_its_own_failures() {
-    let throttle = LoginThrottle::new(NonZeroU32::new(3).unwrap());
+    let throttle = throttle(3);
     // The owner logged in from home once.
     let home = from("198.51.100.7");
     throttle
@@ -123,7 +154,7 @@ async fn a_trusted_device_or_address_is_limited_only_by_its_own_failures() {
 async fn ipv6_clients_are_keyed_by_their_64_and_mapped_ipv4_as_ipv4() {
     assert_eq!(network_of(ip("2001:db8:1:2:ffff::9")), ip("2001:db8:1:2::"));
     assert_eq!(network_of(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
-    let throttle = LoginThrottle::new(NonZeroU32::new(1).unwrap());
+    let throttle = throttle(1);
     fail(&throttle, &from("2001:db8:1:2::1"), "x@example.com").await;
     assert!(
         refused(&throttle, &from("2001:db8:1:2::5"), "y@example.com").await,

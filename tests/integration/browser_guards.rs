@@ -48,6 +48,15 @@ async fn cross_site_browser_posts_are_refused(db: Db) {
             "http://127.0.0.1:9999",
         ),
         from_origin(browser_form("/token", &credentials), "not an origin"),
+        // A sibling subdomain or another port is "same-site", not same-origin.
+        with_header(
+            from_origin(
+                browser_form("/token", &credentials),
+                "http://127.0.0.1:9999",
+            ),
+            "sec-fetch-site",
+            "same-site",
+        ),
         with_header(logout(), "sec-fetch-site", "cross-site"),
         from_origin(logout(), "https://evil.example"),
         from_origin(logout(), "null"),

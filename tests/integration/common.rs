@@ -61,6 +61,7 @@ pub async fn auth_service(db: &Db, failures_per_minute: u32) -> AuthService {
         AuthConfig {
             bcrypt_cost: TEST_COST,
             failures_per_minute: NonZeroU32::new(failures_per_minute).unwrap(),
+            attempt_wait: std::time::Duration::from_secs(5),
         },
     )
     .await

@@ -35,6 +35,25 @@ async fn device_cookie(app: &axum::Router, email: &str, peer: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+/// A cookie signed with the service's key, as `name=value` for a `Cookie` header.
+fn signed(name: &str, value: &str) -> String {
+    use axum::response::IntoResponse;
+    use axum_extra::extract::{
+        SignedCookieJar,
+        cookie::{Cookie, Key},
+    };
+    let jar = SignedCookieJar::new(Key::derive_from(SECRET))
+        .add(Cookie::new(name.to_owned(), value.to_owned()));
+    let response = jar.into_response();
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
 async fn status(app: &axum::Router, request: Request<Body>) -> StatusCode {
     send(app, request).await.status
 }
@@ -67,6 +86,48 @@ async fn an_attacker_elsewhere_cannot_lock_the_owner_out(db: Db) {
     assert_eq!(status(&app, forged).await, StatusCode::TOO_MANY_REQUESTS);
     let borrowed = attempt(BEHAI, "password", "203.0.113.12", Some(&other_account));
     assert_eq!(status(&app, borrowed).await, StatusCode::TOO_MANY_REQUESTS);
+
+    // A cookie signed with our key but issued more than 90 days ago, or for another purpose.
+    for value in [
+        format!(
+            "device.d1.{}.{}",
+            b64(BEHAI),
+            chrono::Utc::now().timestamp() - 91 * 24 * 3600
+        ),
+        format!(
+            "refresh.d1.{}.{}",
+            b64(BEHAI),
+            chrono::Utc::now().timestamp()
+        ),
+    ] {
+        let stale = attempt(
+            BEHAI,
+            "password",
+            "203.0.113.13",
+            Some(&signed("device", &value)),
+        );
+        assert_eq!(
+            status(&app, stale).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{value}"
+        );
+    }
+    let fresh = format!(
+        "device.d1.{}.{}",
+        b64(BEHAI),
+        chrono::Utc::now().timestamp()
+    );
+    let fresh = attempt(
+        BEHAI,
+        "password",
+        "203.0.113.13",
+        Some(&signed("device", &fresh)),
+    );
+    assert_eq!(
+        status(&app, fresh).await,
+        StatusCode::OK,
+        "the same, fresh, is accepted"
+    );
 
     // A device is limited by its own failures.
     for _ in 0..3 {

@@ -18,6 +18,9 @@ pub fn connection_limits() -> ConnectionLimits {
         idle_timeout: Duration::from_secs(2),
         max_per_address: 4,
         max_connections: 1_000,
+        trusted_proxies: Vec::new(),
+        max_header_bytes: 16_384,
+        max_streams: 64,
     }
 }
 

@@ -53,6 +53,7 @@ async fn stored_hashes_converge_to_the_configured_cost(db: Db) {
         employees::service::auth::AuthConfig {
             bcrypt_cost: 5,
             failures_per_minute: std::num::NonZeroU32::new(10).unwrap(),
+            attempt_wait: std::time::Duration::from_secs(5),
         },
     )
     .await
