@@ -4,7 +4,6 @@
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use secrecy::SecretString;
-use tokio::sync::Semaphore;
 
 use crate::{
     db::Db,
@@ -15,6 +14,7 @@ use crate::{
         jwt::{Claims, JwtKeys},
         password,
         throttle::{Client, LoginThrottle},
+        verifier::Verifier,
     },
 };
 
@@ -88,30 +88,20 @@ pub enum LoginError {
 pub struct AuthService {
     db: Db,
     jwt: Arc<JwtKeys>,
-    throttle: LoginThrottle,
-    /// Verified against when an email is unknown, so that it costs what a wrong password costs.
-    dummy_hash: String,
-    cost: u32,
-    /// Verifications running or queued on the blocking pool at once. An abandoned request's
-    /// bcrypt still runs to the end holding its permit, so no client can queue unbounded work.
-    hashing: Arc<Semaphore>,
+    throttle: Arc<LoginThrottle>,
+    verifier: Verifier,
 }
 
 impl AuthService {
     /// The one constructor (the binary and the tests use it): hashes the dummy password at the
     /// configured cost.
     pub async fn new(db: Db, jwt: Arc<JwtKeys>, config: AuthConfig) -> Result<Self, Error> {
-        let dummy = SecretString::from(uuid::Uuid::new_v4().to_string());
-        let dummy_hash = password::hash(dummy, config.bcrypt_cost).await?;
+        let throttle = LoginThrottle::new(config.failures_per_minute, config.attempt_wait);
         Ok(Self {
             db,
             jwt,
-            throttle: LoginThrottle::new(config.failures_per_minute, config.attempt_wait),
-            dummy_hash,
-            cost: config.bcrypt_cost,
-            hashing: Arc::new(Semaphore::new(
-                2 * std::thread::available_parallelism().map_or(2, usize::from),
-            )),
+            throttle: Arc::new(throttle),
+            verifier: Verifier::new(config.bcrypt_cost).await?,
         })
     }
 
@@ -121,7 +111,7 @@ impl AuthService {
 
     /// The bcrypt cost of the dummy hash (the configured one).
     pub fn dummy_hash_cost(&self) -> Option<u32> {
-        password::cost_of(&self.dummy_hash)
+        self.verifier.dummy_hash_cost()
     }
 
     /// Checks the scopes, reserves the failed-login budget, verifies the password (a dummy hash
@@ -144,39 +134,29 @@ impl AuthService {
                     tracing::debug!(address = ?request.address, "failed-login limit reached");
                     LoginError::Throttled { retry_after_secs }
                 })?;
-        let found = match employees::find_credentials(&self.db, &account).await {
-            Ok(found) => found,
-            Err(error) => {
-                attempt.give_back(); // no password was judged
-                return Err(Error::from(error).into());
-            }
-        };
+        // An error here drops the attempt, which gives it back: no password was judged.
+        let found = employees::find_credentials(&self.db, &account)
+            .await
+            .map_err(Error::from)?;
         let stored = found.as_ref().and_then(|c| c.password_hash.clone());
-        let known = stored.is_some();
-        let hash = stored.unwrap_or_else(|| self.dummy_hash.clone());
-        // Dropped here if the request is abandoned: the attempt stays spent (see `Attempt`).
-        let matches = self.verify(&request.password, &hash).await? && known;
-        // A wrong password for a hash cheaper than the configured cost (not re-hashed yet) would
-        // answer faster than an unknown email: spend the dummy's work too.
-        if !matches && known && password::cost_of(&hash) < Some(self.cost) {
-            self.verify(&request.password, &self.dummy_hash).await?;
-        }
-        let found = match found {
-            Some(found) if matches => found,
+        let matches = self
+            .verifier
+            .judge(request.password.clone(), stored.clone(), attempt)
+            .await?;
+        let (found, stored) = match (found, stored) {
+            (Some(found), Some(stored)) if matches => (found, stored),
             _ => {
-                attempt.failed();
                 tracing::info!("login refused: incorrect username or password");
                 return Err(LoginError::Incorrect);
             }
         };
         tracing::Span::current().record("emp_no", found.emp_no);
         if !found.active {
-            attempt.give_back();
             tracing::info!("login refused: former employee");
             return Err(LoginError::Inactive);
         }
-        attempt.succeeded(request.address, &account);
-        self.converge_cost(found.emp_no, &hash, request.password)
+        self.throttle.trust(request.address, &account);
+        self.converge_cost(found.emp_no, &stored, request.password)
             .await;
         let scope = self.grant_scopes(found.emp_no, &requested).await?;
         let (access_token, _claims) = self.jwt.issue(found.emp_no, scope.clone())?;
@@ -193,33 +173,21 @@ impl AuthService {
         })
     }
 
-    async fn verify(&self, password: &SecretString, hash: &str) -> Result<bool, Error> {
-        let permit = self
-            .hashing
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::Io(std::io::Error::other("the hashing gate is closed")))?;
-        password::verify(password.clone(), hash.to_owned(), permit).await
-    }
-
     /// Re-hashes a stored hash of another cost with the configured one, so that the table
     /// converges and every account costs the same to verify. A failure only delays that.
     async fn converge_cost(&self, emp_no: i32, stored: &str, password: SecretString) {
-        if password::cost_of(stored) == Some(self.cost) {
+        let cost = self.verifier.cost();
+        if password::cost_of(stored) == Some(cost) {
             return;
         }
-        let rehashed = match password::hash(password, self.cost).await {
+        let rehashed = match password::hash(password, cost).await {
             Ok(rehashed) => employees::replace_password_hash(&self.db, emp_no, stored, &rehashed)
                 .await
                 .map_err(Error::from),
             Err(error) => Err(error),
         };
         match rehashed {
-            Ok(()) => tracing::info!(
-                cost = self.cost,
-                "password re-hashed at the configured cost"
-            ),
+            Ok(()) => tracing::info!(cost, "password re-hashed at the configured cost"),
             Err(error) => tracing::warn!(%error, "could not re-hash the password"),
         }
     }

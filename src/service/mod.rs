@@ -4,3 +4,4 @@ pub mod auth;
 pub mod jwt;
 pub mod password;
 pub mod throttle;
+pub mod verifier;

@@ -76,7 +76,8 @@ pub async fn hash(password: SecretString, cost: u32) -> Result<String, Error> {
 
 /// `Ok(false)` for a wrong password. A malformed stored hash counts as wrong, not as a failure,
 /// and so does a password over 72 bytes: bcrypt would compare only its first 72, so any suffix
-/// would match. The same work is done either way. The permit bounds the verifications in flight.
+/// would match. The same work is done either way. The permit (see `verifier`) is held until the
+/// work is done.
 #[tracing::instrument(skip_all)]
 pub async fn verify(
     password: SecretString,

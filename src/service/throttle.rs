@@ -1,7 +1,7 @@
 //! Failed-login budgets, reserve-then-settle. Each key (a client network, an account, a trusted
 //! device) holds `LOGIN_MAX_FAILURES_PER_MINUTE` tokens, refilled evenly over the minute. An
-//! attempt reserves one token from each of its keys before any bcrypt work and gives them back if
-//! it succeeds, so attempts in flight count against the budget (parallel guesses cannot outrun
+//! attempt reserves one token from each of its keys before any bcrypt work, spends them if its
+//! password is wrong and gives them back otherwise, so attempts in flight count against the budget (parallel guesses cannot outrun
 //! it) while honest logins run in parallel. Only when the budget is held by attempts still in
 //! flight does a new one wait, for them to settle, rather than be refused.
 //!
@@ -14,7 +14,7 @@ use std::{
     collections::HashMap,
     net::IpAddr,
     num::NonZeroU32,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -70,54 +70,25 @@ pub struct Client<'a> {
     pub device: Option<&'a str>,
 }
 
-/// A reservation. Unless it is given back ([`Attempt::give_back`], [`Attempt::succeeded`]), it is
-/// spent when dropped: a wrong password, and also a request abandoned while bcrypt runs (the
-/// hashing goes on, so it must not come for free).
+/// A reservation. [`Attempt::failed`] spends it; dropped otherwise (a success, a former
+/// employee, an error, a request abandoned before its password was judged), it is given back.
 #[must_use]
-pub struct Attempt<'a> {
-    throttle: &'a LoginThrottle,
+pub struct Attempt {
+    throttle: Arc<LoginThrottle>,
     keys: Vec<Key>,
-    refund: bool,
+    spent: bool,
 }
 
-impl Drop for Attempt<'_> {
+impl Drop for Attempt {
     fn drop(&mut self) {
-        self.throttle.settle(&self.keys, self.refund);
+        self.throttle.settle(&self.keys, !self.spent);
     }
 }
 
-impl Attempt<'_> {
+impl Attempt {
     /// A wrong password: the reserved tokens stay spent.
-    pub fn failed(self) {}
-
-    /// No password was judged wrong (a former employee, an error): the tokens go back.
-    pub fn give_back(mut self) {
-        self.refund = true;
-    }
-
-    /// A correct password: the tokens go back, and the address is trusted for the account.
-    pub fn succeeded(mut self, address: Option<IpAddr>, account: &str) {
-        self.refund = true;
-        if let Some(address) = address {
-            let mut trusted = self
-                .throttle
-                .trusted
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            if trusted.len() >= PRUNE_ABOVE {
-                trusted.retain(|_, until| *until > now);
-                if trusted.len() >= PRUNE_ABOVE {
-                    // Still full of live pairs (a flood of logins): forget them rather than grow.
-                    // Losing address trust only means the account limit applies again.
-                    trusted.clear();
-                }
-            }
-            trusted.insert(
-                (network_of(address), account.to_owned()),
-                now + ADDRESS_TRUST,
-            );
-        }
+    pub fn failed(mut self) {
+        self.spent = true;
     }
 }
 
@@ -135,6 +106,26 @@ impl LoginThrottle {
             trusted: Mutex::new(HashMap::new()),
             settled: Notify::new(),
         }
+    }
+
+    /// Remembers that `address` logged in to `account`: it is then limited only by its own
+    /// failures for that account.
+    pub fn trust(&self, address: Option<IpAddr>, account: &str) {
+        let Some(address) = address else { return };
+        let mut trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if trusted.len() >= PRUNE_ABOVE {
+            trusted.retain(|_, until| *until > now);
+            if trusted.len() >= PRUNE_ABOVE {
+                // Still full of live pairs (a flood of logins): forget them rather than grow.
+                // Losing address trust only means the account limit applies again.
+                trusted.clear();
+            }
+        }
+        trusted.insert(
+            (network_of(address), account.to_owned()),
+            now + ADDRESS_TRUST,
+        );
     }
 
     fn settle(&self, keys: &[Key], refund: bool) {
@@ -188,7 +179,11 @@ impl LoginThrottle {
     /// Reserves one token from each of the attempt's keys (all or nothing), or says how many
     /// whole seconds to wait (at least 1) when one of them has none left. While the budget is
     /// held only by attempts in flight, waits (up to `max_wait`) for them to settle.
-    pub async fn reserve(&self, client: &Client<'_>, account: &str) -> Result<Attempt<'_>, u64> {
+    pub async fn reserve(
+        self: &Arc<Self>,
+        client: &Client<'_>,
+        account: &str,
+    ) -> Result<Attempt, u64> {
         let keys = self.keys(client, account);
         let deadline = tokio::time::Instant::now() + self.max_wait;
         loop {
@@ -198,9 +193,9 @@ impl LoginThrottle {
             match self.try_reserve(&keys) {
                 Ok(()) => {
                     return Ok(Attempt {
-                        throttle: self,
+                        throttle: self.clone(),
                         keys,
-                        refund: false,
+                        spent: false,
                     });
                 }
                 Err(Refusal::Exhausted(wait)) => return Err(wait),
