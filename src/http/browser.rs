@@ -4,7 +4,6 @@
 use axum::{
     extract::Request,
     http::{HeaderMap, Method, StatusCode, header},
-    middleware::Next,
     response::Response,
 };
 use axum_extra::headers::{HeaderMapExt, Host, Origin};
@@ -47,15 +46,13 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// `Origin` that is not this service's own host and port (`null` included, as sandboxed frames
 /// send it) is refused. Such posts would log a victim into someone
 /// else's account or act in their name. API clients send neither header and pass.
-pub async fn same_origin_guard(request: Request, next: Next) -> Response {
+pub fn cross_site_refusal(request: &Request) -> Option<Response> {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && is_cross_site(&request) {
-        return detail(StatusCode::FORBIDDEN, "Cross-site request refused");
-    }
-    next.run(request).await
+    (!safe && is_cross_site(request))
+        .then(|| detail(StatusCode::FORBIDDEN, "Cross-site request refused"))
 }
 
 fn is_cross_site(request: &Request) -> bool {

@@ -19,19 +19,28 @@ use tower::BoxError;
 
 use crate::{error::detail, http::client::ClientAddress, service::throttle::network_of};
 
-/// Refuses requests whose headers (names, values and the request target) pass `max` bytes.
-pub async fn limit_headers(State(max): State<usize>, request: Request, next: Next) -> Response {
+/// `431` when a request's headers (names, values and the request target) pass `max` bytes.
+pub fn headers_too_large(request: &Request, max: usize) -> Option<Response> {
     let size = request.uri().to_string().len()
         + request
             .headers()
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len())
             .sum::<usize>();
-    if size > max {
-        return detail(
+    (size > max).then(|| {
+        detail(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "Request headers too large",
-        );
+        )
+    })
+}
+
+/// The checks every request passes before any route: header size, then the cross-site guard.
+pub async fn guard_request(State(max): State<usize>, request: Request, next: Next) -> Response {
+    if let Some(refusal) = headers_too_large(&request, max)
+        .or_else(|| crate::http::browser::cross_site_refusal(&request))
+    {
+        return refusal;
     }
     next.run(request).await
 }
@@ -121,27 +130,39 @@ pub async fn address_share(
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// Gives the contract's `{"detail"}` body to the bare errors of layers and of Swagger UI's
-/// router (413 from the body limit, 404 for an unknown asset, ...).
-pub async fn bare_error_as_json(response: Response) -> Response {
+/// Every answer leaves here: the security headers where the route set none (see
+/// `http::SECURITY_HEADERS`), and the contract's `{"detail"}` body for the bare errors of layers
+/// and of Swagger UI's router (413 from the body limit, 404 for an unknown asset, ...).
+pub async fn finish_response(response: Response) -> Response {
+    let mut response = json_for_bare_errors(response);
+    let headers = response.headers_mut();
+    for (name, value) in crate::http::SECURITY_HEADERS {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    }
+    response
+}
+
+fn json_for_bare_errors(response: Response) -> Response {
     let status = response.status();
     let bare = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_none_or(|value| value.as_bytes().starts_with(b"text/plain"));
-    if bare && (status.is_client_error() || status.is_server_error()) {
-        let message = match status {
-            StatusCode::PAYLOAD_TOO_LARGE => "Request body too large",
-            StatusCode::NOT_FOUND => "Not found",
-            _ => status.canonical_reason().unwrap_or("Error"),
-        };
-        let mut json = detail(status, message);
-        for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW] {
-            if let Some(value) = response.headers().get(&name) {
-                json.headers_mut().insert(name, value.clone());
-            }
-        }
-        return json;
+    if !bare || !(status.is_client_error() || status.is_server_error()) {
+        return response;
     }
-    response
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "Request body too large",
+        StatusCode::NOT_FOUND => "Not found",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    };
+    let mut json = detail(status, message);
+    for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW] {
+        if let Some(value) = response.headers().get(&name) {
+            json.headers_mut().insert(name, value.clone());
+        }
+    }
+    json
 }

@@ -19,7 +19,7 @@ use axum::{
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{get, post},
+    routing::{MethodRouter, get, post},
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::{
@@ -30,7 +30,10 @@ use tower_http::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{error::detail, state::AppState};
+use crate::{
+    error::detail,
+    state::{AppState, Limits},
+};
 
 /// The largest request body accepted (a login form is well under 1 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -43,8 +46,25 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
                         img-src 'self' data:; connect-src 'self'; form-action 'self'; \
                         frame-ancestors 'none'; base-uri 'none'";
 
-fn header_default(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+/// Set on every answer that does not set its own.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
+    (header::CONTENT_SECURITY_POLICY, CSP),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    // Personal data everywhere but the static assets, which say otherwise.
+    (header::CACHE_CONTROL, "no-store"),
+];
+
+/// A route that reads a body: a declared `Content-Length` over the limit is refused before
+/// reading (no `100 Continue`), and a body that does not arrive in time ends the request with
+/// `408` (only here: a deadline is a timer, which body-less requests need not pay for).
+fn with_body(route: MethodRouter<AppState>, limits: &Limits) -> MethodRouter<AppState> {
+    route
+        .layer::<_, std::convert::Infallible>(RequestBodyDeadlineLayer::new(
+            limits.body_read_timeout,
+        ))
+        .layer::<_, std::convert::Infallible>(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 }
 
 /// The whole application. No I/O happens here, so tests drive it with `oneshot`.
@@ -63,9 +83,9 @@ pub fn app(state: AppState) -> Router {
     );
     // Everything but the probes: behind the per-address share, the load shedding and the timeout.
     let api = Router::new()
-        .route("/token", post(token::token))
+        .route("/token", with_body(post(token::token), &limits))
         .route("/users/me", get(users::me))
-        .route("/logout", post(logout::logout))
+        .route("/logout", with_body(post(logout::logout), &limits))
         .route("/login", get(pages::login))
         .route("/", get(pages::home))
         .route("/static/style.css", get(pages::stylesheet))
@@ -99,22 +119,11 @@ pub fn app(state: AppState) -> Router {
                         // no event worth a line per request.
                         .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
                 )
-                .layer(header_default(header::CONTENT_SECURITY_POLICY, CSP))
-                .layer(header_default(header::X_FRAME_OPTIONS, "DENY"))
-                .layer(header_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .layer(header_default(header::REFERRER_POLICY, "no-referrer"))
-                // Personal data everywhere but the static assets, which say otherwise.
-                .layer(header_default(header::CACHE_CONTROL, "no-store"))
-                .layer(middleware::map_response(limits::bare_error_as_json))
+                .layer(middleware::map_response(limits::finish_response))
                 .layer(middleware::from_fn_with_state(
                     limits.max_header_bytes,
-                    limits::limit_headers,
-                ))
-                .layer(middleware::from_fn(browser::same_origin_guard))
-                // A declared Content-Length over the limit is refused before reading (no 100
-                // Continue); a body that does not arrive in time ends the request with 408.
-                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-                .layer(RequestBodyDeadlineLayer::new(limits.body_read_timeout)),
+                    limits::guard_request,
+                )),
         )
         .with_state(state)
 }
