@@ -149,3 +149,27 @@ impl TokenRequest {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_cannot_be_printed() {
+        let body = Bytes::from_static(b"username=a%40b.c&password=Hunter2-Secret&client_secret=S3cr3t");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        let request = parse_body(&headers, &body).unwrap();
+        let printed = format!("{request:?}");
+        assert!(printed.contains("a@b.c"), "{printed}");
+        assert!(!printed.contains("Hunter2") && !printed.contains("S3cr3t"), "{printed}");
+        let login = request.into_login().unwrap();
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&login.password),
+            "Hunter2-Secret"
+        );
+    }
+}
