@@ -156,7 +156,8 @@ mod tests {
 
     #[test]
     fn the_password_cannot_be_printed() {
-        let body = Bytes::from_static(b"username=a%40b.c&password=Hunter2-Secret&client_secret=S3cr3t");
+        let body =
+            Bytes::from_static(b"username=a%40b.c&password=Hunter2-Secret&client_secret=S3cr3t");
         let mut headers = HeaderMap::new();
         headers.insert(
             axum::http::header::CONTENT_TYPE,
@@ -165,7 +166,10 @@ mod tests {
         let request = parse_body(&headers, &body).unwrap();
         let printed = format!("{request:?}");
         assert!(printed.contains("a@b.c"), "{printed}");
-        assert!(!printed.contains("Hunter2") && !printed.contains("S3cr3t"), "{printed}");
+        assert!(
+            !printed.contains("Hunter2") && !printed.contains("S3cr3t"),
+            "{printed}"
+        );
         let login = request.into_login().unwrap();
         assert_eq!(
             secrecy::ExposeSecret::expose_secret(&login.password),
