@@ -16,7 +16,7 @@ pub mod users;
 use axum::{
     Router,
     error_handling::HandleErrorLayer,
-    extract::{DefaultBodyLimit, Request},
+    extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
     routing::{MethodRouter, get, post},
@@ -128,7 +128,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The span of a request: method and path, never the query string (it may carry credentials).
+/// The span of a request: its method and the route it matched (`/users/me`), never what the
+/// client wrote in the target: a query string or an unknown path may carry credentials.
 fn request_span(request: &Request) -> tracing::Span {
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route)
 }

@@ -66,6 +66,7 @@ pub fn login_page(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoginQuery {
     /// Where to go after logging in: a same-site path such as `/docs`.
     pub next: Option<String>,

@@ -133,6 +133,9 @@ async fn logs_hold_no_secret(db: Db) {
             .contains("body")
     );
     send(&app, get(&format!("/users/me?access_token={token}"))).await;
+    // An unknown path is logged as "unmatched", not as what the client wrote (here, a token).
+    let reply = send(&app, get(&format!("/users/me/{token}"))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
     send(
         &app,
         with_bearer(
@@ -150,7 +153,7 @@ async fn logs_hold_no_secret(db: Db) {
     // (tracing's interest cache), so only the request spans are required here; the binary-level
     // test in instances.rs checks the service's own events in a process of its own.
     assert!(
-        logs.contains("path=/token") && logs.contains("path=/logout"),
+        logs.contains("route=\"/token\"") && logs.contains("route=\"/logout\""),
         "the capture works: {logs}"
     );
     assert!(!logs.contains(PASSWORD), "password in logs");

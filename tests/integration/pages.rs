@@ -131,6 +131,17 @@ async fn swagger_ui_and_openapi_are_served_from_the_binary(db: Db) {
         }
     }
     assert!(doc["paths"]["/token"]["post"]["responses"]["429"].is_object());
+    let next = &doc["paths"]["/login"]["get"]["parameters"][0];
+    assert_eq!(
+        (&next["name"], &next["in"]),
+        (&"next".into(), &"query".into())
+    );
+    assert_ne!(next["required"], true, "next is optional");
+    // Try it out sends no placeholder: the optional token fields have empty examples.
+    let fields = &doc["components"]["schemas"]["TokenRequest"]["properties"];
+    for field in ["scope", "client_id", "client_secret", "next"] {
+        assert_eq!(fields[field]["example"], "", "{field}");
+    }
     let body = &doc["paths"]["/token"]["post"]["requestBody"]["content"];
     assert!(body["application/x-www-form-urlencoded"].is_object());
     assert!(body["application/json"].is_object());
