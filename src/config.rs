@@ -356,7 +356,9 @@ impl Config {
                 .map(IpAddr::to_canonical)
                 .collect(),
             max_header_bytes: self.max_header_bytes,
-            max_streams: self.max_concurrent_requests_per_address,
+            // A client that never reads (a zero flow-control window) keeps each stream's answer in
+            // memory: few streams per connection bound that; browsers need no more.
+            max_streams: self.max_concurrent_requests_per_address.min(16),
         }
     }
 

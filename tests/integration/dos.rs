@@ -200,3 +200,38 @@ fn the_open_files_limit_is_raised_to_the_hard_limit() {
         "soft limit raised to the hard one"
     );
 }
+
+/// HTTP/2: the server announces its stream limit (a client that never reads keeps each stream's
+/// answer in memory, so few streams per connection bound that), 16 by default.
+async fn http2_streams_per_connection_are_limited(db: Db) {
+    use clap::Parser;
+    let config = employees::config::Cli::parse_from(["employees"]).config;
+    let limits = config.connection_limits();
+    assert_eq!(limits.max_streams, 16);
+    let server = serve(employees::app(state(db).await), limits).await;
+    let mut h2 = connect_from("127.0.0.1", server).await;
+    h2.write_all(H2_PREFACE).await.unwrap();
+    let mut frame = [0u8; 9];
+    tokio::time::timeout(PATIENCE, h2.read_exact(&mut frame))
+        .await
+        .expect("the server's SETTINGS")
+        .unwrap();
+    assert_eq!(frame[3], 4, "a SETTINGS frame first");
+    let length = usize::from(frame[1]) << 8 | usize::from(frame[2]);
+    let mut settings = vec![0u8; length];
+    h2.read_exact(&mut settings).await.unwrap();
+    let announced: Vec<(u16, u32)> = settings
+        .chunks(6)
+        .map(|s| {
+            (
+                u16::from_be_bytes([s[0], s[1]]),
+                u32::from_be_bytes([s[2], s[3], s[4], s[5]]),
+            )
+        })
+        .collect();
+    assert!(
+        announced.contains(&(3, 16)),
+        "MAX_CONCURRENT_STREAMS 16 in {announced:?}"
+    );
+}
+dual_test!(h2_streams, http2_streams_per_connection_are_limited);
