@@ -189,26 +189,28 @@ impl From<OAuthError> for Error {
     }
 }
 
-impl From<axum::extract::rejection::BytesRejection> for Error {
-    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
-        // The body-read deadline and the body limit (tower-http) surface as errors of the body.
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
-        while let Some(error) = source {
-            if error.is::<tower_http::timeout::TimeoutError>() {
-                return Error::Rejected {
-                    status: StatusCode::REQUEST_TIMEOUT,
-                    detail: "The request body did not arrive in time".to_owned(),
-                };
-            }
-            // The body limit seen through the deadline's wrapping.
-            if error.is::<http_body_util::LengthLimitError>() {
+impl From<axum::Error> for Error {
+    /// A body that could not be read: over the limit (413), or broken off (400).
+    fn from(error: axum::Error) -> Self {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(cause) = source {
+            if cause.is::<http_body_util::LengthLimitError>() {
                 return Error::Rejected {
                     status: StatusCode::PAYLOAD_TOO_LARGE,
                     detail: "Request body too large".to_owned(),
                 };
             }
-            source = error.source();
+            source = cause.source();
         }
+        Error::Rejected {
+            status: StatusCode::BAD_REQUEST,
+            detail: "The request body could not be read".to_owned(),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for Error {
+    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
         Error::Rejected {
             status: rejection.status(),
             detail: rejection.body_text(),

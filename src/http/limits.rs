@@ -1,7 +1,8 @@
-//! Limits on every request, answered in the contract's JSON shape: a header-size limit (431), one
-//! client address's share of the request slots (429), a concurrency limit that sheds load (503 at
-//! once rather than an unbounded queue) and a request timeout (503). The body limit (413, at once
-//! for a declared `Content-Length`) and the body-read deadline (408) are tower-http layers.
+//! Limits on every request, answered in the contract's JSON shape: a header-size limit (431), the
+//! body read before any slot is taken (413 at once for a declared `Content-Length`, 408 when it
+//! does not arrive in time), one client address's share of the request slots (429), a
+//! concurrency limit that sheds load (503 at once rather than an unbounded queue) and a request
+//! timeout (503).
 
 use std::{
     collections::HashMap,
@@ -10,14 +11,21 @@ use std::{
 };
 
 use axum::{
+    body::Body,
     extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
+use axum_extra::headers::{ContentLength, HeaderMapExt};
 use tower::BoxError;
 
-use crate::{error::detail, http::client::ClientAddress, service::throttle::network_of};
+use crate::{
+    error::detail,
+    http::{MAX_BODY_BYTES, client::ClientAddress},
+    service::throttle::network_of,
+    state::Limits,
+};
 
 /// `431` when a request's headers (names, values and the request target) pass `max` bytes.
 pub fn headers_too_large(request: &Request, max: usize) -> Option<Response> {
@@ -35,14 +43,46 @@ pub fn headers_too_large(request: &Request, max: usize) -> Option<Response> {
     })
 }
 
-/// The checks every request passes before any route: header size, then the cross-site guard.
-pub async fn guard_request(State(max): State<usize>, request: Request, next: Next) -> Response {
-    if let Some(refusal) = headers_too_large(&request, max)
+/// The checks every request passes before any route: header size, the cross-site guard, then
+/// the body. The body is read here, before the request takes a slot of the per-address share or
+/// of the concurrency limit: a client that declares a body and sends it slowly, or never, holds
+/// only its connection (capped per address), never a request slot. A declared `Content-Length`
+/// over the limit is `413` before anything is read (no `100 Continue`); a body not received
+/// within `BODY_READ_TIMEOUT_SECS` is `408`.
+pub async fn guard_request(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    if let Some(refusal) = headers_too_large(&request, limits.max_header_bytes)
         .or_else(|| crate::http::browser::cross_site_refusal(&request))
     {
         return refusal;
     }
-    next.run(request).await
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .typed_get::<ContentLength>()
+            .is_some_and(|ContentLength(length)| length > 0);
+    if !has_body {
+        return next.run(request).await;
+    }
+    if request
+        .headers()
+        .typed_get::<ContentLength>()
+        .is_some_and(|ContentLength(length)| length > MAX_BODY_BYTES as u64)
+    {
+        return detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large");
+    }
+    let (parts, body) = request.into_parts();
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    match tokio::time::timeout(limits.body_read_timeout, read).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(error)) => crate::error::Error::from(error).into_response(),
+        Err(_) => detail(
+            StatusCode::REQUEST_TIMEOUT,
+            "The request body did not arrive in time",
+        ),
+    }
 }
 
 fn retry_soon(mut response: Response) -> Response {

@@ -19,21 +19,16 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{MethodRouter, get, post},
+    routing::{get, post},
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::{
-    limit::RequestBodyLimitLayer,
     set_header::SetResponseHeaderLayer,
-    timeout::RequestBodyDeadlineLayer,
     trace::{DefaultOnFailure, TraceLayer},
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{
-    error::detail,
-    state::{AppState, Limits},
-};
+use crate::{error::detail, state::AppState};
 
 /// The largest request body accepted (a login form is well under 1 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -56,17 +51,6 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
     (header::CACHE_CONTROL, "no-store"),
 ];
 
-/// A route that reads a body: a declared `Content-Length` over the limit is refused before
-/// reading (no `100 Continue`), and a body that does not arrive in time ends the request with
-/// `408` (only here: a deadline is a timer, which body-less requests need not pay for).
-fn with_body(route: MethodRouter<AppState>, limits: &Limits) -> MethodRouter<AppState> {
-    route
-        .layer::<_, std::convert::Infallible>(RequestBodyDeadlineLayer::new(
-            limits.body_read_timeout,
-        ))
-        .layer::<_, std::convert::Infallible>(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-}
-
 /// The whole application. No I/O happens here, so tests drive it with `oneshot`.
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
@@ -83,9 +67,9 @@ pub fn app(state: AppState) -> Router {
     );
     // Everything but the probes: behind the per-address share, the load shedding and the timeout.
     let api = Router::new()
-        .route("/token", with_body(post(token::token), &limits))
+        .route("/token", post(token::token))
         .route("/users/me", get(users::me))
-        .route("/logout", with_body(post(logout::logout), &limits))
+        .route("/logout", post(logout::logout))
         .route("/login", get(pages::login))
         .route("/", get(pages::home))
         .route("/static/style.css", get(pages::stylesheet))
@@ -121,7 +105,7 @@ pub fn app(state: AppState) -> Router {
                 )
                 .layer(middleware::map_response(limits::finish_response))
                 .layer(middleware::from_fn_with_state(
-                    limits.max_header_bytes,
+                    limits,
                     limits::guard_request,
                 )),
         )
