@@ -55,11 +55,16 @@ pub fn jwt_keys() -> JwtKeys {
 
 /// Login rules as the defaults make them (10 failures a minute), at the tests' bcrypt cost.
 pub async fn auth_service(db: &Db, failures_per_minute: u32) -> AuthService {
+    auth_service_at(db, TEST_COST, failures_per_minute).await
+}
+
+/// Login rules at a given bcrypt cost (new hashes, the dummy hash, and what stored ones converge to).
+pub async fn auth_service_at(db: &Db, bcrypt_cost: u32, failures_per_minute: u32) -> AuthService {
     AuthService::new(
         db.clone(),
         Arc::new(jwt_keys()),
         AuthConfig {
-            bcrypt_cost: TEST_COST,
+            bcrypt_cost,
             failures_per_minute: NonZeroU32::new(failures_per_minute).unwrap(),
             attempt_wait: std::time::Duration::from_secs(5),
         },

@@ -157,17 +157,7 @@ dual_test!(header_limit, oversized_headers_are_431);
 /// An app whose dummy hash costs 13 (about half a second of bcrypt): a login with an unknown
 /// email then keeps its request slot that long.
 async fn slow_login_app(db: Db, limits: Limits) -> axum::Router {
-    let auth = employees::service::auth::AuthService::new(
-        db.clone(),
-        std::sync::Arc::new(jwt_keys()),
-        employees::service::auth::AuthConfig {
-            bcrypt_cost: 13,
-            failures_per_minute: std::num::NonZeroU32::new(10).unwrap(),
-            attempt_wait: Duration::from_secs(5),
-        },
-    )
-    .await
-    .unwrap();
+    let auth = auth_service_at(&db, 13, 10).await;
     employees::app(employees::state::AppState::new(
         db,
         auth,

@@ -47,17 +47,7 @@ async fn the_dummy_hash_has_the_configured_cost_whatever_is_stored() {
 async fn stored_hashes_converge_to_the_configured_cost(db: Db) {
     seeded(&db).await; // cost 4
     assert!(stored_hash(&db, BEHAI).await.starts_with("$2b$04$"));
-    let auth = employees::service::auth::AuthService::new(
-        db.clone(),
-        std::sync::Arc::new(jwt_keys()),
-        employees::service::auth::AuthConfig {
-            bcrypt_cost: 5,
-            failures_per_minute: std::num::NonZeroU32::new(10).unwrap(),
-            attempt_wait: std::time::Duration::from_secs(5),
-        },
-    )
-    .await
-    .unwrap();
+    let auth = auth_service_at(&db, 5, 10).await;
     let app = employees::app(employees::state::AppState::new(
         db.clone(),
         auth,
