@@ -1,5 +1,5 @@
 //! The one error type. Its `IntoResponse` picks the status and the contract's JSON body, adds
-//! `WWW-Authenticate` on 401, and hides internals: whatever is not the client's fault is logged
+//! `WWW-Authenticate` on 401 and 403, and hides internals: whatever is not the client's fault is logged
 //! here and answered with a bare 500 (or 503 when the database is out of reach).
 
 use axum::{
@@ -23,6 +23,15 @@ pub enum Error {
     /// `POST /token` refused the request (RFC 6749 §5.2).
     #[error("oauth error: {0:?}")]
     OAuth(OAuthError),
+    /// The token is valid but lacks the scope the endpoint needs (RFC 6750 §3.1).
+    #[error("insufficient scope: {0} needed")]
+    InsufficientScope(crate::domain::scope::Scope),
+    /// Unknown, or not visible to the caller (the two look alike).
+    #[error("not found")]
+    NotFound,
+    /// A query parameter that cannot be used; the detail names it.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error("too many failed login attempts")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("unsupported media type")]
@@ -111,7 +120,9 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Unauthenticated | Error::InvalidToken => StatusCode::UNAUTHORIZED,
-            Error::OAuth(_) => StatusCode::BAD_REQUEST,
+            Error::OAuth(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Error::NotFound => StatusCode::NOT_FOUND,
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Rejected { status, .. } => *status,
@@ -151,6 +162,18 @@ impl IntoResponse for Error {
                 );
                 response
             }
+            Error::InsufficientScope(scope) => {
+                let mut response = detail(status, "Not enough permissions");
+                let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, value);
+                }
+                response
+            }
+            Error::NotFound => detail(status, "Not found"),
+            Error::BadRequest(message) => detail(status, message),
             Error::OAuth(body) => {
                 let mut response = (status, Json(body)).into_response();
                 response

@@ -1,5 +1,8 @@
 //! The authenticated-user extractors: the token from `Authorization: Bearer` or the login cookie,
-//! checked for signature and claims, and (for [`CurrentUser`]) for revocation.
+//! checked for signature and claims, and (for [`CurrentUser`]) for revocation; and the scope
+//! guards ([`Scoped`], [`Authorized`]) that every endpoint needing a scope takes.
+
+use std::marker::PhantomData;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use axum_extra::{
@@ -7,7 +10,12 @@ use axum_extra::{
     headers::{Authorization, HeaderMapExt, authorization::Bearer},
 };
 
-use crate::{error::Error, service::jwt::Claims, state::AppState};
+use crate::{
+    domain::scope::{Scope, ScopeSet, Viewer},
+    error::Error,
+    service::jwt::Claims,
+    state::AppState,
+};
 
 /// Where a request's token came from: browsers use the cookie, API clients the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,5 +77,81 @@ impl FromRequestParts<AppState> for CurrentUser {
         let token = SignedToken::from_request_parts(parts, state).await?;
         state.auth.ensure_not_revoked(&token.claims).await?;
         Ok(CurrentUser(token))
+    }
+}
+
+/// What an endpoint needs of a token: any one of `ANY_OF`. A token with none of them gets `403`
+/// naming `NAMED` in `WWW-Authenticate` (RFC 6750 §3.1).
+pub trait Need: Send + Sync {
+    const ANY_OF: &'static [Scope];
+    const NAMED: Scope;
+}
+
+/// `me`: one's own record (`/users/me`).
+pub struct OwnRecord;
+impl Need for OwnRecord {
+    const ANY_OF: &'static [Scope] = &[Scope::Me];
+    const NAMED: Scope = Scope::Me;
+}
+
+/// The directory: cards of current employees and departments (`directory`, `manager` or `hr`).
+pub struct DirectoryRead;
+impl Need for DirectoryRead {
+    const ANY_OF: &'static [Scope] = &[Scope::Directory, Scope::Manager, Scope::Hr];
+    const NAMED: Scope = Scope::Directory;
+}
+
+/// One employee by number: also `me`, which sees its own (the service says 404 to the rest).
+pub struct EmployeeRead;
+impl Need for EmployeeRead {
+    const ANY_OF: &'static [Scope] = &[Scope::Me, Scope::Directory, Scope::Manager, Scope::Hr];
+    const NAMED: Scope = Scope::Directory;
+}
+
+/// A token with the scope `N` needs, whose signature and claims are valid. Revocation is checked
+/// by the handler's own query (`/users/me` reads the profile and the revocation together).
+pub struct Scoped<N> {
+    pub token: SignedToken,
+    pub viewer: Viewer,
+    need: PhantomData<N>,
+}
+
+impl<N: Need> FromRequestParts<AppState> for Scoped<N> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let token = SignedToken::from_request_parts(parts, state).await?;
+        let viewer = Viewer {
+            emp_no: token.emp_no,
+            scopes: ScopeSet::from_claim(token.claims.scope.as_deref()),
+        };
+        if !viewer.scopes.any(N::ANY_OF) {
+            return Err(Error::InsufficientScope(N::NAMED));
+        }
+        Ok(Scoped {
+            token,
+            viewer,
+            need: PhantomData,
+        })
+    }
+}
+
+/// A token with the scope `N` needs that has not been revoked: the guard of every directory
+/// endpoint.
+pub struct Authorized<N>(pub Scoped<N>);
+
+impl<N> Authorized<N> {
+    pub fn viewer(&self) -> Viewer {
+        self.0.viewer
+    }
+}
+
+impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let scoped = Scoped::<N>::from_request_parts(parts, state).await?;
+        state.auth.ensure_not_revoked(&scoped.token.claims).await?;
+        Ok(Authorized(scoped))
     }
 }

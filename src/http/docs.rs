@@ -9,15 +9,15 @@ use utoipa::{
 
 use crate::{
     domain::Profile,
+    domain::scope::Scope,
     error::{Detail, OAuthCode, OAuthError},
     http::{
         health::{self, Health},
         logout, pages,
         token::{self, TokenResponse},
         token_request::TokenRequest,
-        users,
+        users::{self, Me},
     },
-    service::auth::SCOPES,
     state::WebSettings,
 };
 
@@ -51,7 +51,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
         health::healthz,
         health::readyz,
     ),
-    components(schemas(TokenRequest, TokenResponse, OAuthError, OAuthCode, Detail, Profile, Health)),
+    components(schemas(TokenRequest, TokenResponse, OAuthError, OAuthCode, Detail, Profile, Me, Health)),
     modifiers(&SecuritySchemes, &CommonResponses),
     tags(
         (name = "auth", description = "Login and logout"),
@@ -71,7 +71,7 @@ impl Modify for SecuritySchemes {
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
                 "/token",
-                Scopes::from_iter(SCOPES),
+                Scopes::from_iter(Scope::ALL.map(|s| (s.as_str(), s.description()))),
             ))])),
         );
         components.add_security_scheme(

@@ -100,7 +100,11 @@ pub async fn home(
     token: Result<SignedToken, Error>,
 ) -> Result<Response, Error> {
     let profile = match token {
-        Ok(token) => state.auth.profile(&token.claims).await,
+        Ok(token) => state
+            .auth
+            .account(&token.claims)
+            .await
+            .map(|account| account.profile),
         Err(error) => Err(error),
     };
     match profile {

@@ -32,9 +32,9 @@ pub struct TokenResponse {
     /// Seconds until the token expires.
     #[schema(example = 1800)]
     pub expires_in: u64,
-    /// The granted scopes, when some were requested.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    /// The granted scopes, space separated: those requested, or every one the employee holds.
+    #[schema(example = "me directory")]
+    pub scope: String,
 }
 
 impl From<LoginError> for Error {
@@ -50,7 +50,7 @@ impl From<LoginError> for Error {
             }
             LoginError::ScopeNotHeld(scope) => (
                 OAuthCode::InvalidScope,
-                format!("The {scope} scope is for current department managers"),
+                format!("Scope not granted to this user: {scope}"),
             ),
             LoginError::Throttled { retry_after_secs } => {
                 return Error::TooManyAttempts { retry_after_secs };
@@ -127,7 +127,7 @@ pub async fn token(
                         access_token: login.access_token,
                         token_type: "bearer".to_owned(),
                         expires_in: login.expires_in,
-                        scope: login.scope,
+                        scope: login.scope.to_claim(),
                     }),
                 )
                     .into_response()

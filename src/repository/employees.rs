@@ -3,7 +3,7 @@
 use crate::{
     db::Db,
     dispatch,
-    domain::{Credentials, Profile, normalize_email},
+    domain::{Account, Credentials, Profile, normalize_email, scope::Role},
 };
 
 #[derive(sqlx::FromRow)]
@@ -59,48 +59,70 @@ const PROFILE: &str = concat!(
     " FROM employees e WHERE e.emp_no = ?"
 );
 
-// The profile and the token's revocation in one round trip: what every authenticated page needs.
+// The profile, the roles and the token's revocation in one round trip: what every authenticated
+// page needs. GROUP_CONCAT is spelt alike on both backends (comma separated).
 const PROFILE_UNLESS_REVOKED: &str = concat!(
     "SELECT ",
     profile_columns!(),
-    ", CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) THEN 1 ELSE 0 END AS revoked",
+    ", CASE WHEN EXISTS (SELECT 1 FROM dept_manager m
+                         WHERE m.emp_no = e.emp_no AND m.to_date = '9999-01-01') THEN 1 ELSE 0 END AS manager,
+       (SELECT GROUP_CONCAT(g.role) FROM employee_roles g WHERE g.emp_no = e.emp_no) AS granted,
+       CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) THEN 1 ELSE 0 END AS revoked",
     " FROM employees e WHERE e.emp_no = ?"
 );
 
 #[derive(sqlx::FromRow)]
-struct ProfileRow {
+struct AccountRow {
     #[sqlx(flatten)]
     profile: Profile,
+    manager: i64,
+    granted: Option<String>,
     revoked: i64,
 }
 
-/// Loads an employee's profile for a token: `None` when the employee does not exist or the
-/// token (`jti`) has been revoked.
-pub async fn find_profile_unless_revoked(
+impl AccountRow {
+    fn into_account(self) -> Account {
+        let mut roles = Vec::new();
+        // A current department makes an employee; a former one holds no role.
+        if self.profile.department.is_some() {
+            roles.push(Role::Employee);
+            if self.manager != 0 {
+                roles.push(Role::Manager);
+            }
+            roles.extend(
+                self.granted
+                    .iter()
+                    .flat_map(|g| g.split(','))
+                    .filter_map(Role::granted),
+            );
+        }
+        roles.sort_unstable();
+        roles.dedup();
+        Account {
+            profile: self.profile,
+            roles,
+        }
+    }
+}
+
+/// Loads an employee's profile and roles for a token: `None` when the employee does not exist or
+/// the token (`jti`) has been revoked.
+pub async fn find_account_unless_revoked(
     db: &Db,
     emp_no: i32,
     jti: &str,
-) -> sqlx::Result<Option<Profile>> {
-    let row: Option<ProfileRow> = dispatch!(db, pool => {
+) -> sqlx::Result<Option<Account>> {
+    let row: Option<AccountRow> = dispatch!(db, pool => {
         sqlx::query_as(PROFILE_UNLESS_REVOKED).bind(jti).bind(emp_no).fetch_optional(pool).await?
     });
-    Ok(row.filter(|row| row.revoked == 0).map(|row| row.profile))
+    Ok(row
+        .filter(|row| row.revoked == 0)
+        .map(AccountRow::into_account))
 }
 
 /// Loads an employee with their current department and title.
 pub async fn find_profile(db: &Db, emp_no: i32) -> sqlx::Result<Option<Profile>> {
     dispatch!(db, pool => sqlx::query_as(PROFILE).bind(emp_no).fetch_optional(pool).await)
-}
-
-/// Whether the employee currently manages a department.
-pub async fn is_current_manager(db: &Db, emp_no: i32) -> sqlx::Result<bool> {
-    let found: Option<i32> = dispatch!(db, pool => {
-        sqlx::query_scalar("SELECT emp_no FROM dept_manager WHERE emp_no = ? AND to_date = '9999-01-01' LIMIT 1")
-            .bind(emp_no)
-            .fetch_optional(pool)
-            .await?
-    });
-    Ok(found.is_some())
 }
 
 /// Replaces an employee's password hash with a re-hash of the same password, unless it changed

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::{
     db::{Db, Tx},
     dispatch,
-    domain::{Department, DeptAssignment, Employee, Salary, Title},
+    domain::{Department, DeptAssignment, Employee, RoleGrant, Salary, Title},
 };
 
 /// The most bound parameters in one statement: SQLite's default limit is 32,766 (MySQL's 65,535).
@@ -168,6 +168,19 @@ pub async fn insert_salaries(tx: &mut Tx, rows: &[Salary], batch: usize) -> sqlx
                 .push_bind(r.salary)
                 .push_bind(r.from_date)
                 .push_bind(r.to_date);
+        }
+    )
+}
+
+pub async fn insert_roles(tx: &mut Tx, rows: &[RoleGrant], batch: usize) -> sqlx::Result<u64> {
+    insert_rows!(
+        tx,
+        "INSERT INTO employee_roles (emp_no, role) ",
+        2,
+        rows,
+        batch,
+        |b, r| {
+            b.push_bind(r.emp_no).push_bind(&r.role);
         }
     )
 }

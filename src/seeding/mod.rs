@@ -45,6 +45,7 @@ pub fn seed_dataset() -> Result<Dataset, csv::Error> {
         dept_manager: parse(include_str!("../../seed/dept_manager.csv"))?,
         titles: parse(include_str!("../../seed/titles.csv"))?,
         salaries: parse(include_str!("../../seed/salaries.csv"))?,
+        roles: parse(include_str!("../../seed/roles.csv"))?,
     };
     for employee in &mut data.employees {
         employee.email = employee
@@ -139,6 +140,9 @@ pub async fn load_seed(
         report.rows_added += repo::insert_assignments(&mut tx, &managers, true, batch).await?;
         report.rows_added += repo::insert_titles(&mut tx, &titles, batch).await?;
         report.rows_added += repo::insert_salaries(&mut tx, &salaries, batch).await?;
+        // Roles too: a grant that an admin withdrew is not given back by the next seeding.
+        let roles: Vec<_> = data.roles.into_iter().filter(|r| mine(&r.emp_no)).collect();
+        report.rows_added += repo::insert_roles(&mut tx, &roles, batch).await?;
     }
     tx.commit().await?;
     tracing::info!(

@@ -7,9 +7,12 @@ use secrecy::SecretString;
 
 use crate::{
     db::Db,
-    domain::{Profile, normalize_email},
+    domain::{
+        Account, normalize_email,
+        scope::{Role, Scope, ScopeSet, scopes_of},
+    },
     error::Error,
-    repository::{employees, tokens},
+    repository::{employees, roles, tokens},
     service::{
         jwt::{Claims, JwtKeys},
         password,
@@ -17,13 +20,6 @@ use crate::{
         verifier::Verifier,
     },
 };
-
-/// The scopes a token can carry: `me` (read one's own profile) for everyone, `manager` only for
-/// the current manager of a department.
-pub const SCOPES: [(&str, &str); 2] = [
-    ("me", "Read your own employee record"),
-    ("manager", "Act as a current department manager"),
-];
 
 /// What the login rules need from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +56,8 @@ pub struct Login {
     pub emp_no: i32,
     pub access_token: String,
     pub expires_in: u64,
-    pub scope: Option<String>,
+    /// The granted scopes: those requested, or every one the employee holds.
+    pub scope: ScopeSet,
     /// The device to remember (in a signed cookie) for the next login of this account.
     pub device: Device,
 }
@@ -77,7 +74,7 @@ pub enum LoginError {
     #[error("unknown scope {0}")]
     UnknownScope(String),
     #[error("scope {0} not held")]
-    ScopeNotHeld(&'static str),
+    ScopeNotHeld(Scope),
     /// The client or the account used up its failed-login budget.
     #[error("too many failed logins")]
     Throttled { retry_after_secs: u64 },
@@ -158,8 +155,8 @@ impl AuthService {
         self.throttle.trust(request.address, &account);
         self.converge_cost(found.emp_no, &stored, request.password)
             .await;
-        let scope = self.grant_scopes(found.emp_no, &requested).await?;
-        let (access_token, _claims) = self.jwt.issue(found.emp_no, scope.clone())?;
+        let scope = self.grant_scopes(found.emp_no, requested).await?;
+        let (access_token, _claims) = self.jwt.issue(found.emp_no, Some(scope.to_claim()))?;
         tracing::info!("token issued");
         Ok(Login {
             emp_no: found.emp_no,
@@ -192,26 +189,29 @@ impl AuthService {
         }
     }
 
-    async fn grant_scopes(
-        &self,
-        emp_no: i32,
-        requested: &[&str],
-    ) -> Result<Option<String>, LoginError> {
-        if requested.contains(&"manager")
-            && !employees::is_current_manager(&self.db, emp_no)
-                .await
-                .map_err(Error::from)?
-        {
-            return Err(LoginError::ScopeNotHeld("manager"));
+    /// The requested scopes when the employee holds them all; none requested means all held
+    /// (RFC 6749 §3.3's default).
+    async fn grant_scopes(&self, emp_no: i32, requested: ScopeSet) -> Result<ScopeSet, LoginError> {
+        let held = scopes_of(&self.roles(emp_no).await?);
+        if requested.is_empty() {
+            return Ok(held);
         }
-        Ok((!requested.is_empty()).then(|| requested.join(" ")))
+        match requested.iter().find(|scope| !held.contains(*scope)) {
+            Some(missing) => Err(LoginError::ScopeNotHeld(missing)),
+            None => Ok(requested),
+        }
     }
 
-    /// The profile of a token's employee, in one query that also checks the token was not
-    /// revoked. A revoked token, or one for an employee who no longer exists, proves nothing.
-    pub async fn profile(&self, claims: &Claims) -> Result<Profile, Error> {
+    /// Every role the employee holds now.
+    pub async fn roles(&self, emp_no: i32) -> Result<Vec<Role>, Error> {
+        Ok(roles::held(&self.db, emp_no).await?)
+    }
+
+    /// The profile and roles of a token's employee, in one query that also checks the token was
+    /// not revoked. A revoked token, or one for an employee who no longer exists, proves nothing.
+    pub async fn account(&self, claims: &Claims) -> Result<Account, Error> {
         let emp_no = claims.emp_no().ok_or(Error::InvalidToken)?;
-        employees::find_profile_unless_revoked(&self.db, emp_no, &claims.jti)
+        employees::find_account_unless_revoked(&self.db, emp_no, &claims.jti)
             .await?
             .ok_or(Error::InvalidToken)
     }
@@ -238,17 +238,12 @@ impl AuthService {
     }
 }
 
-/// Splits a requested `scope` (space separated); unknown names are refused. An empty value asks
-/// for nothing (Swagger UI sends `scope=` when no box is ticked).
-fn parse_scopes(scope: Option<&str>) -> Result<Vec<&str>, LoginError> {
-    let mut requested: Vec<&str> = scope.unwrap_or_default().split_ascii_whitespace().collect();
-    requested.sort_unstable();
-    requested.dedup();
-    match requested
-        .iter()
-        .find(|s| !SCOPES.iter().any(|(name, _)| name == *s))
-    {
-        Some(unknown) => Err(LoginError::UnknownScope((*unknown).to_owned())),
-        None => Ok(requested),
-    }
+/// Reads a requested `scope` (space separated); unknown names are refused. An empty value asks
+/// for nothing in particular (Swagger UI sends `scope=` when no box is ticked).
+fn parse_scopes(scope: Option<&str>) -> Result<ScopeSet, LoginError> {
+    scope
+        .unwrap_or_default()
+        .split_ascii_whitespace()
+        .map(|name| Scope::parse(name).ok_or_else(|| LoginError::UnknownScope(name.to_owned())))
+        .collect()
 }

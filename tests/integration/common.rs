@@ -227,6 +227,9 @@ pub async fn email_of(db: &Db, emp_no: i32) -> String {
     })
 }
 
+/// The seed's employee with `hr` alone (Human Resources).
+pub const HR_EMP_NO: i32 = 500025;
+
 /// Former employees in seed/ (all their dept_emp rows have ended).
 pub const FORMER_EMP_NO: i32 = 500010;
 /// The current manager of d001 in seed/.

@@ -20,6 +20,7 @@ mod pages;
 mod passwords;
 mod repository;
 mod schema;
+mod scopes;
 mod seeding;
 mod session;
 mod token;

@@ -96,7 +96,12 @@ async fn swagger_ui_and_openapi_are_served_from_the_binary(db: Db) {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let password = &doc["components"]["securitySchemes"]["oauth2"]["flows"]["password"];
     assert_eq!(password["tokenUrl"], "/token");
-    assert!(password["scopes"]["me"].is_string());
+    // Swagger UI shows one box per scope, with its description.
+    let scopes = password["scopes"].as_object().unwrap();
+    let mut names: Vec<&str> = scopes.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["admin", "directory", "hr", "manager", "me"]);
+    assert!(scopes.values().all(|d| !d.as_str().unwrap().is_empty()));
     for (path, method, statuses) in [
         (
             "/token",

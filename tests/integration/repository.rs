@@ -3,10 +3,11 @@
 use chrono::NaiveDate;
 use employees::{
     db::Db,
+    domain::scope::Role,
     repository::{employees as repo, tokens},
 };
 
-use crate::common::seeded;
+use crate::common::{FORMER_EMP_NO, seeded};
 
 async fn credentials_by_email(db: Db) {
     seeded(&db).await;
@@ -141,19 +142,26 @@ dual_test!(revoked_tokens, revoked_tokens_round_trip);
 
 async fn profile_with_the_revocation_check(db: Db) {
     seeded(&db).await;
-    let found = repo::find_profile_unless_revoked(&db, 500222, "live-jti")
+    let found = repo::find_account_unless_revoked(&db, 500222, "live-jti")
         .await
         .unwrap();
-    assert_eq!(found.map(|p| p.emp_no), Some(500222));
+    let found = found.expect("live token");
+    assert_eq!(found.profile.emp_no, 500222);
+    assert_eq!(found.roles, [Role::Employee, Role::Hr, Role::Admin]);
+    let former = repo::find_account_unless_revoked(&db, FORMER_EMP_NO, "live-jti")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(former.roles.is_empty(), "a former employee holds no role");
     tokens::revoke(&db, "dead-jti", i64::MAX / 2).await.unwrap();
     assert!(
-        repo::find_profile_unless_revoked(&db, 500222, "dead-jti")
+        repo::find_account_unless_revoked(&db, 500222, "dead-jti")
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        repo::find_profile_unless_revoked(&db, 1, "live-jti")
+        repo::find_account_unless_revoked(&db, 1, "live-jti")
             .await
             .unwrap()
             .is_none()

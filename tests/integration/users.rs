@@ -51,6 +51,8 @@ async fn profile_of_the_token_holder(db: Db) {
             "hire_date": "1985-08-31",
             "department": "Development",
             "title": "Senior Engineer",
+            "scope": "me directory",
+            "roles": ["employee"],
         })
     );
 }
@@ -60,13 +62,13 @@ async fn former_employee_profile_has_no_department(db: Db) {
     seeded(&db).await;
     let app = employees::app(state(db).await);
     // Tokens are not issued to former employees; one issued before they left still reads.
-    let (token, _) = jwt_keys().issue(FORMER_EMP_NO, None).unwrap();
+    let (token, _) = jwt_keys().issue(FORMER_EMP_NO, Some("me".into())).unwrap();
     let reply = send(&app, with_bearer(get("/users/me"), &token)).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["department"], Value::Null);
     assert_eq!(reply.json()["title"], Value::Null);
     // A token for an employee who does not exist is refused.
-    let (token, _) = jwt_keys().issue(1, None).unwrap();
+    let (token, _) = jwt_keys().issue(1, Some("me".into())).unwrap();
     assert_invalid_token(
         &send(&app, with_bearer(get("/users/me"), &token)).await,
         "no such employee",
@@ -120,7 +122,7 @@ fn claims(overrides: Value) -> Value {
     let now = chrono::Utc::now().timestamp();
     let mut claims = json!({
         "sub": "500222", "iat": now, "exp": now + 600, "jti": "8d4c1f7e-0000-4000-8000-000000000001",
-        "iss": ISSUER, "aud": AUDIENCE,
+        "iss": ISSUER, "aud": AUDIENCE, "scope": "me",
     });
     for (key, value) in overrides.as_object().unwrap() {
         if value.is_null() {

@@ -1,5 +1,8 @@
 //! Domain types: the rows of test_db as the seeders write them, and what the services read back.
 
+pub mod directory;
+pub mod scope;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -42,6 +45,13 @@ pub struct Profile {
     /// Current title; `null` for a former employee.
     #[schema(example = "Senior Engineer")]
     pub title: Option<String>,
+}
+
+/// A logged-in employee: the profile and the roles held now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub profile: Profile,
+    pub roles: Vec<scope::Role>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -96,6 +106,15 @@ pub struct Dataset {
     pub dept_manager: Vec<DeptAssignment>,
     pub titles: Vec<Title>,
     pub salaries: Vec<Salary>,
+    /// Granted roles (`hr`, `admin`) of the seed accounts.
+    pub roles: Vec<RoleGrant>,
+}
+
+/// An `employee_roles` row.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RoleGrant {
+    pub emp_no: i32,
+    pub role: String,
 }
 
 /// The login email that test_db employees are given: `firstname.lastname.EMPNO@gmail.com`, lower
