@@ -12,6 +12,7 @@ use crate::{
     seeding::{self, DefaultPassword, backfill, generator},
     service::{
         auth::{AuthConfig, AuthService},
+        directory::DirectoryService,
         jwt::JwtKeys,
     },
     state::{AppState, WebSettings},
@@ -111,7 +112,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     )
     .await?;
     let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
-    Ok(AppState::new(db, auth, web, config.limits()))
+    let directory = DirectoryService::new(db.clone(), &secret);
+    Ok(AppState::new(db, auth, directory, web, config.limits()))
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), Error> {

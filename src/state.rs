@@ -6,22 +6,34 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
 
-use crate::{db::Db, http::health::Readiness, service::auth::AuthService};
+use crate::{
+    db::Db,
+    http::health::Readiness,
+    service::{auth::AuthService, directory::DirectoryService},
+};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub auth: Arc<AuthService>,
+    pub directory: Arc<DirectoryService>,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
     pub readiness: Arc<Readiness>,
 }
 
 impl AppState {
-    pub fn new(db: Db, auth: AuthService, web: WebSettings, limits: Limits) -> Self {
+    pub fn new(
+        db: Db,
+        auth: AuthService,
+        directory: DirectoryService,
+        web: WebSettings,
+        limits: Limits,
+    ) -> Self {
         Self {
             db,
             auth: Arc::new(auth),
+            directory: Arc::new(directory),
             web: Arc::new(web),
             limits,
             readiness: Arc::default(),

@@ -201,9 +201,12 @@ pub struct Search {
     pub limit: u32,
 }
 
-/// One page of cards and where the next one starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub items: Vec<Card>,
-    pub next: Option<SortKey>,
+impl Search {
+    /// Everything that selects rows (not the page size): a cursor is valid for this search only.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.needle, self.department, self.title, self.hired_from, self.hired_to, self.status
+        )
+    }
 }

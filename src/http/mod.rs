@@ -4,11 +4,14 @@ pub mod auth;
 pub mod browser;
 pub mod client;
 pub mod cookies;
+pub mod departments;
 pub mod docs;
+pub mod employees;
 pub mod health;
 pub mod limits;
 pub mod logout;
 pub mod pages;
+pub mod search_query;
 pub mod token;
 pub mod token_request;
 pub mod users;
@@ -69,6 +72,13 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/token", post(token::token))
         .route("/users/me", get(users::me))
+        .route("/employees", get(employees::list))
+        .route("/employees/{emp_no}", get(employees::show))
+        .route("/employees/{emp_no}/history", get(employees::history))
+        .route("/employees/{emp_no}/salaries", get(employees::salaries))
+        .route("/departments", get(departments::list))
+        .route("/departments/{dept_no}", get(departments::show))
+        .route("/departments/{dept_no}/employees", get(departments::staff))
         .route("/logout", post(logout::logout))
         .route("/login", get(pages::login))
         .route("/", get(pages::home))

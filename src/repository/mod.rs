@@ -1,5 +1,6 @@
 //! The repository layer: every SQL statement of the service, with bound parameters only.
 
+pub mod directory;
 pub mod employees;
 pub mod roles;
 pub mod seed;

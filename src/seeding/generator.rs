@@ -364,6 +364,9 @@ pub async fn generate(
     }
 
     add_managers(db, options.rng_seed, &chunks).await?;
+    let mut tx = db.begin().await?;
+    crate::repository::directory::figures::recount(&mut tx).await?;
+    tx.commit().await?;
     let elapsed = started.elapsed();
     tracing::info!(
         employees = to_insert,

@@ -1,6 +1,8 @@
 //! The service layer: password hashing, tokens and login rules, between handlers and repository.
 
 pub mod auth;
+pub mod cursor;
+pub mod directory;
 pub mod jwt;
 pub mod password;
 pub mod throttle;

@@ -12,6 +12,7 @@ use employees::{
     seeding::DefaultPassword,
     service::{
         auth::{AuthConfig, AuthService},
+        directory::DirectoryService,
         jwt::JwtKeys,
     },
     state::{AppState, Limits, WebSettings},
@@ -73,6 +74,11 @@ pub async fn auth_service_at(db: &Db, bcrypt_cost: u32, failures_per_minute: u32
     .expect("auth service")
 }
 
+/// The directory service as the binary builds it (cursors sealed with the test secret).
+pub fn directory(db: &Db) -> DirectoryService {
+    DirectoryService::new(db.clone(), SECRET)
+}
+
 /// Browser settings as the defaults make them: cookies not `Secure`, no trusted proxy.
 pub fn web_settings() -> WebSettings {
     WebSettings::new(SECRET, false, &[])
@@ -85,7 +91,8 @@ pub async fn state_with(
     limits: Limits,
 ) -> AppState {
     let auth = auth_service(&db, failures_per_minute).await;
-    AppState::new(db, auth, web, limits)
+    let directory = directory(&db);
+    AppState::new(db, auth, directory, web, limits)
 }
 
 pub async fn state(db: Db) -> AppState {

@@ -159,8 +159,9 @@ dual_test!(header_limit, oversized_headers_are_431);
 async fn slow_login_app(db: Db, limits: Limits) -> axum::Router {
     let auth = auth_service_at(&db, 13, 10).await;
     employees::app(employees::state::AppState::new(
-        db,
+        db.clone(),
         auth,
+        directory(&db),
         web_settings(),
         limits,
     ))

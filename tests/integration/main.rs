@@ -7,6 +7,7 @@ mod common;
 mod binary;
 mod browser;
 mod browser_guards;
+mod directory;
 mod dos;
 mod dual_stack;
 mod health;

@@ -51,6 +51,7 @@ async fn stored_hashes_converge_to_the_configured_cost(db: Db) {
     let app = employees::app(employees::state::AppState::new(
         db.clone(),
         auth,
+        directory(&db),
         web_settings(),
         Default::default(),
     ));

@@ -1,0 +1,89 @@
+//! `GET /departments`, `/departments/{dept_no}`, `/departments/{dept_no}/employees`.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State, rejection::QueryRejection},
+    response::Response,
+};
+
+use crate::{
+    domain::directory::{DepartmentDetail, DepartmentSummary},
+    error::{Detail, Error},
+    http::{
+        auth::{Authorized, DirectoryRead},
+        search_query::{CardPageBody, SearchQuery, page_response},
+    },
+    state::AppState,
+};
+
+/// The nine departments: manager, headcount, and payroll for HR and the department's own manager.
+#[utoipa::path(get, path = "/departments", tag = "directory",
+    responses(
+        (status = 200, body = [DepartmentSummary]),
+        (status = 401, description = "No valid token", body = Detail),
+        (status = 403, description = "The token lacks `directory`, `manager` or `hr`", body = Detail),
+    ),
+    security(("oauth2" = ["directory"]), ("cookie" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Authorized<DirectoryRead>,
+) -> Result<Json<Vec<DepartmentSummary>>, Error> {
+    Ok(Json(state.directory.departments(caller.viewer()).await?))
+}
+
+/// One department, with its manager history (newest first).
+#[utoipa::path(get, path = "/departments/{dept_no}", tag = "directory",
+    params(("dept_no" = String, Path, description = "Department number", example = "d005")),
+    responses(
+        (status = 200, body = DepartmentDetail),
+        (status = 401, description = "No valid token", body = Detail),
+        (status = 403, description = "The token lacks `directory`, `manager` or `hr`", body = Detail),
+        (status = 404, description = "No such department", body = Detail),
+    ),
+    security(("oauth2" = ["directory"]), ("cookie" = []))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Authorized<DirectoryRead>,
+    Path(dept_no): Path<String>,
+) -> Result<Json<DepartmentDetail>, Error> {
+    Ok(Json(
+        state
+            .directory
+            .department(caller.viewer(), &dept_no)
+            .await?,
+    ))
+}
+
+/// Cards of a department's current staff, paged and filtered like `/employees`.
+#[utoipa::path(get, path = "/departments/{dept_no}/employees", tag = "directory",
+    params(("dept_no" = String, Path, description = "Department number", example = "d005"), SearchQuery),
+    responses(
+        (status = 200, description = "A page of cards; `Link` when there is a next page", body = CardPageBody,
+         headers(("Link" = String))),
+        (status = 400, description = "A bad parameter or cursor (the detail names it)", body = Detail),
+        (status = 401, description = "No valid token", body = Detail),
+        (status = 403, description = "The token lacks `directory`, `manager` or `hr`", body = Detail),
+        (status = 404, description = "No such department", body = Detail),
+    ),
+    security(("oauth2" = ["directory"]), ("cookie" = []))
+)]
+pub async fn staff(
+    State(state): State<AppState>,
+    _caller: Authorized<DirectoryRead>,
+    Path(dept_no): Path<String>,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let query = SearchQuery::from_request(query)?;
+    let (search, cursor) = query.parse()?;
+    let page = state
+        .directory
+        .department_staff(&dept_no, search, cursor)
+        .await?;
+    Ok(page_response(
+        &query,
+        &format!("/departments/{dept_no}/employees"),
+        page,
+    ))
+}

@@ -1,0 +1,129 @@
+//! `GET /employees`, `/employees/{emp_no}`, `/history`, `/salaries`: the directory for API
+//! clients. The scope guards and the service decide; these parse and answer.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State, rejection::PathRejection, rejection::QueryRejection},
+    response::Response,
+};
+
+use crate::{
+    domain::directory::{EmployeeView, History, SalarySpell},
+    error::{Detail, Error},
+    http::{
+        auth::{Authorized, DirectoryRead, EmployeeRead},
+        search_query::{CardPageBody, SearchQuery, page_response},
+    },
+    service::directory::DirectoryError,
+    state::AppState,
+};
+
+impl From<DirectoryError> for Error {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::NotFound => Error::NotFound,
+            DirectoryError::NeedsScope(scope) => Error::InsufficientScope(scope),
+            DirectoryError::BadCursor => {
+                Error::BadRequest("cursor: not a cursor of this search".to_owned())
+            }
+            DirectoryError::Internal(error) => error,
+        }
+    }
+}
+
+/// An emp_no from the path; anything else is `404`, like an emp_no that does not exist.
+pub fn emp_no(path: Result<Path<i32>, PathRejection>) -> Result<i32, Error> {
+    path.map(|Path(emp_no)| emp_no).map_err(|_| Error::NotFound)
+}
+
+/// Search and list employee cards, sorted by last name, first name, emp_no; keyset paged.
+#[utoipa::path(get, path = "/employees", tag = "directory", params(SearchQuery),
+    responses(
+        (status = 200, description = "A page of cards; `Link: <…>; rel=\"next\"` when there is a next page", body = CardPageBody,
+         headers(("Link" = String))),
+        (status = 400, description = "A bad parameter or cursor (the detail names it)", body = Detail),
+        (status = 401, description = "No valid token", body = Detail),
+        (status = 403, description = "The token lacks `directory`, `manager` or `hr` (or `hr` for status former/all)", body = Detail),
+    ),
+    security(("oauth2" = ["directory"]), ("cookie" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Authorized<DirectoryRead>,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let query = SearchQuery::from_request(query)?;
+    let (search, cursor) = query.parse()?;
+    let page = state
+        .directory
+        .search(caller.viewer(), &search, cursor)
+        .await?;
+    Ok(page_response(&query, "/employees", page))
+}
+
+/// One employee: the full record when the caller may see it (HR; oneself with `me`; a manager
+/// for the current staff of a department they manage now), else the card.
+#[utoipa::path(get, path = "/employees/{emp_no}", tag = "directory",
+    params(("emp_no" = i32, Path, description = "Employee number")),
+    responses(
+        (status = 200, body = EmployeeView),
+        (status = 401, description = "No valid token", body = Detail),
+        (status = 403, description = "The token has no directory scope", body = Detail),
+        (status = 404, description = "No such employee, or one the caller may not see", body = Detail),
+    ),
+    security(("oauth2" = ["directory"]), ("oauth2" = ["me"]), ("cookie" = []))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Authorized<EmployeeRead>,
+    path: Result<Path<i32>, PathRejection>,
+) -> Result<Json<EmployeeView>, Error> {
+    let emp_no = emp_no(path)?;
+    Ok(Json(
+        state.directory.employee(caller.viewer(), emp_no).await?,
+    ))
+}
+
+/// Departments and titles, newest first; for those who may see the full record.
+#[utoipa::path(get, path = "/employees/{emp_no}/history", tag = "directory",
+    params(("emp_no" = i32, Path, description = "Employee number")),
+    responses(
+        (status = 200, body = History),
+        (status = 401, description = "No valid token", body = Detail),
+        (status = 403, description = "The caller sees only the card", body = Detail),
+        (status = 404, description = "No such employee, or one the caller may not see", body = Detail),
+    ),
+    security(("oauth2" = ["hr"]), ("oauth2" = ["manager"]), ("oauth2" = ["me"]), ("cookie" = []))
+)]
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Authorized<EmployeeRead>,
+    path: Result<Path<i32>, PathRejection>,
+) -> Result<Json<History>, Error> {
+    let emp_no = emp_no(path)?;
+    Ok(Json(
+        state.directory.history(caller.viewer(), emp_no).await?,
+    ))
+}
+
+/// Salaries, newest first; for those who may see the full record.
+#[utoipa::path(get, path = "/employees/{emp_no}/salaries", tag = "directory",
+    params(("emp_no" = i32, Path, description = "Employee number")),
+    responses(
+        (status = 200, body = [SalarySpell]),
+        (status = 401, description = "No valid token", body = Detail),
+        (status = 403, description = "The caller sees only the card", body = Detail),
+        (status = 404, description = "No such employee, or one the caller may not see", body = Detail),
+    ),
+    security(("oauth2" = ["hr"]), ("oauth2" = ["manager"]), ("oauth2" = ["me"]), ("cookie" = []))
+)]
+pub async fn salaries(
+    State(state): State<AppState>,
+    caller: Authorized<EmployeeRead>,
+    path: Result<Path<i32>, PathRejection>,
+) -> Result<Json<Vec<SalarySpell>>, Error> {
+    let emp_no = emp_no(path)?;
+    Ok(Json(
+        state.directory.salaries(caller.viewer(), emp_no).await?,
+    ))
+}

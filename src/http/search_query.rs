@@ -1,0 +1,168 @@
+//! The query string of a directory search (`GET /employees`, a department's staff, `/directory`):
+//! parsed into a [`Search`], every bad value a `400` that names its parameter.
+
+use axum::{
+    extract::{Query, rejection::QueryRejection},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use crate::{
+    domain::directory::{Needle, Search, Status},
+    error::Error,
+    service::directory::CardPage,
+};
+
+/// The longest `q` accepted: longer than any name or email prefix could usefully be.
+const MAX_Q_CHARS: usize = 100;
+pub const DEFAULT_LIMIT: u32 = 20;
+
+/// Search parameters as sent; empty values count as absent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Case-insensitive prefix of the last name, the first name, "first last" or the email; a
+    /// number is exactly an emp_no. `%` and `_` are literal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Current department (dept_no).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^d[0-9]{3}$")]
+    pub department: Option<String>,
+    /// Current title, exactly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Hired on or after (ISO date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<NaiveDate>)]
+    pub hired_from: Option<String>,
+    /// Hired on or before (ISO date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<NaiveDate>)]
+    pub hired_to: Option<String>,
+    /// `current` (default); `former` and `all` need the `hr` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<Status>)]
+    pub status: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn bad(message: &str) -> Error {
+    Error::BadRequest(message.to_owned())
+}
+
+fn date(value: &Option<String>, name: &str) -> Result<Option<NaiveDate>, Error> {
+    present(value)
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                Error::BadRequest(format!("{name}: an ISO date (YYYY-MM-DD) is expected"))
+            })
+        })
+        .transpose()
+}
+
+impl SearchQuery {
+    /// The query string, or a `400` naming what could not be read (a repeated parameter, say).
+    pub fn from_request(query: Result<Query<SearchQuery>, QueryRejection>) -> Result<Self, Error> {
+        query
+            .map(|Query(query)| query)
+            .map_err(|rejection| Error::BadRequest(rejection.body_text()))
+    }
+
+    /// The search these parameters ask for, and the cursor.
+    pub fn parse(&self) -> Result<(Search, Option<&str>), Error> {
+        let q = present(&self.q);
+        if q.is_some_and(|q| q.chars().count() > MAX_Q_CHARS) {
+            return Err(bad("q: at most 100 characters"));
+        }
+        let department = present(&self.department);
+        if department.is_some_and(|d| d.len() > 4) {
+            return Err(bad("department: a dept_no such as d005 is expected"));
+        }
+        let title = present(&self.title);
+        if title.is_some_and(|t| t.chars().count() > 50) {
+            return Err(bad("title: at most 50 characters"));
+        }
+        let hired_from = date(&self.hired_from, "hired_from")?;
+        let hired_to = date(&self.hired_to, "hired_to")?;
+        if let (Some(from), Some(to)) = (hired_from, hired_to)
+            && from > to
+        {
+            return Err(bad("hired_from: must not be after hired_to"));
+        }
+        let status = match present(&self.status) {
+            None | Some("current") => Status::Current,
+            Some("former") => Status::Former,
+            Some("all") => Status::All,
+            Some(_) => return Err(bad("status: one of current, former, all")),
+        };
+        let limit = match present(&self.limit) {
+            None => DEFAULT_LIMIT,
+            Some(limit) => limit
+                .parse()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| bad("limit: an integer from 1 to 100"))?,
+        };
+        let search = Search {
+            needle: q.and_then(Needle::parse),
+            department: department.map(str::to_owned),
+            title: title.map(str::to_owned),
+            hired_from,
+            hired_to,
+            status,
+            limit,
+        };
+        Ok((search, present(&self.cursor)))
+    }
+
+    /// The same search's next page, as a path and query (for `Link` and the pages' links).
+    pub fn next_page(&self, path: &str, cursor: &str) -> String {
+        let next = SearchQuery {
+            cursor: Some(cursor.to_owned()),
+            ..self.clone()
+        };
+        match serde_urlencoded::to_string(&next) {
+            Ok(query) => format!("{path}?{query}"),
+            Err(_) => path.to_owned(),
+        }
+    }
+}
+
+/// A page of cards as JSON.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CardPageBody {
+    pub items: Vec<crate::domain::directory::Card>,
+    /// The `cursor` of the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// The JSON answer, with `Link: <…>; rel="next"` (RFC 8288) when there is a next page.
+pub fn page_response(query: &SearchQuery, path: &str, page: CardPage) -> Response {
+    let link = page
+        .next_cursor
+        .as_deref()
+        .map(|cursor| format!("<{}>; rel=\"next\"", query.next_page(path, cursor)));
+    let mut response = axum::Json(CardPageBody {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    })
+    .into_response();
+    if let Some(value) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    response
+}

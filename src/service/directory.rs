@@ -1,0 +1,272 @@
+//! The directory's rules: who sees whom (the contract's table), paging with sealed cursors, and
+//! which department figures a caller may see.
+
+use crate::{
+    db::Db,
+    domain::{
+        directory::{
+            Card, DepartmentDetail, DepartmentSummary, EmployeeView, History, Record, SalarySpell,
+            Search, SortKey, Status,
+        },
+        scope::{Scope, Viewer},
+    },
+    error::Error,
+    repository::directory::{self as repo, figures, search},
+    service::cursor::CursorKey,
+};
+
+/// Why the directory refused a request.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    /// No such employee or department, or one the caller may not see at all.
+    #[error("not found")]
+    NotFound,
+    /// The caller may see less than asked: the scope that would allow it.
+    #[error("needs scope {0}")]
+    NeedsScope(Scope),
+    /// A cursor that this service did not seal for this search.
+    #[error("bad cursor")]
+    BadCursor,
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl From<sqlx::Error> for DirectoryError {
+    fn from(error: sqlx::Error) -> Self {
+        DirectoryError::Internal(error.into())
+    }
+}
+
+/// A page of cards and the cursor of the next one.
+#[derive(Debug)]
+pub struct CardPage {
+    pub items: Vec<Card>,
+    pub next_cursor: Option<String>,
+}
+
+/// How much of an employee a caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Record,
+    Card,
+    Hidden,
+}
+
+pub struct DirectoryService {
+    db: Db,
+    cursors: CursorKey,
+}
+
+impl DirectoryService {
+    /// The one constructor: cursors are sealed with a key derived from the token secret.
+    pub fn new(db: Db, secret: &[u8]) -> Self {
+        Self {
+            db,
+            cursors: CursorKey::derive(secret),
+        }
+    }
+
+    /// Cards matching a search. Former employees only for `hr`.
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no))]
+    pub async fn search(
+        &self,
+        viewer: Viewer,
+        search: &Search,
+        cursor: Option<&str>,
+    ) -> Result<CardPage, DirectoryError> {
+        if search.status != Status::Current && !viewer.can(Scope::Hr) {
+            return Err(DirectoryError::NeedsScope(Scope::Hr));
+        }
+        self.page("employees", search, cursor).await
+    }
+
+    /// Cards of a department's current staff, filtered like a search.
+    #[tracing::instrument(skip_all, fields(dept_no))]
+    pub async fn department_staff(
+        &self,
+        dept_no: &str,
+        search: Search,
+        cursor: Option<&str>,
+    ) -> Result<CardPage, DirectoryError> {
+        figures::department(&self.db, dept_no)
+            .await?
+            .ok_or(DirectoryError::NotFound)?;
+        let search = Search {
+            department: Some(dept_no.to_owned()),
+            status: Status::Current,
+            ..search
+        };
+        self.page("staff", &search, cursor).await
+    }
+
+    async fn page(
+        &self,
+        context: &str,
+        search: &Search,
+        cursor: Option<&str>,
+    ) -> Result<CardPage, DirectoryError> {
+        let fingerprint = format!("{context}|{}", search.fingerprint());
+        let after = match cursor {
+            Some(cursor) => Some(
+                self.cursors
+                    .open(cursor, &fingerprint)
+                    .ok_or(DirectoryError::BadCursor)?,
+            ),
+            None => None,
+        };
+        let limit = search.limit.clamp(1, 100) as usize;
+        let mut keys = search::find(&self.db, search, after.as_ref(), limit + 1).await?;
+        let more = keys.len() > limit;
+        keys.truncate(limit);
+        let next_cursor = match keys.last() {
+            Some(last) if more => Some(self.cursors.seal(last, &fingerprint)),
+            _ => None,
+        };
+        let emp_nos: Vec<i32> = keys.iter().map(|key: &SortKey| key.emp_no).collect();
+        let items = repo::records(&self.db, &emp_nos)
+            .await?
+            .into_iter()
+            .map(|record| record.card)
+            .collect();
+        Ok(CardPage { items, next_cursor })
+    }
+
+    /// The contract's table: `hr` sees everyone in full; `me` oneself; `manager` the current staff
+    /// of the departments the caller manages now; `directory` and `manager` see current
+    /// employees' cards; nobody else sees anything.
+    async fn access(&self, viewer: Viewer, record: &Record) -> Result<Access, DirectoryError> {
+        let target = &record.card;
+        if viewer.can(Scope::Hr) || (target.emp_no == viewer.emp_no && viewer.can(Scope::Me)) {
+            return Ok(Access::Record);
+        }
+        if !target.active {
+            return Ok(Access::Hidden);
+        }
+        if viewer.can(Scope::Manager)
+            && repo::manages(&self.db, viewer.emp_no, target.emp_no).await?
+        {
+            return Ok(Access::Record);
+        }
+        if viewer.can(Scope::Directory) || viewer.can(Scope::Manager) {
+            return Ok(Access::Card);
+        }
+        Ok(Access::Hidden)
+    }
+
+    async fn visible(
+        &self,
+        viewer: Viewer,
+        emp_no: i32,
+    ) -> Result<(Record, Access), DirectoryError> {
+        let record = repo::records(&self.db, &[emp_no])
+            .await?
+            .pop()
+            .ok_or(DirectoryError::NotFound)?;
+        match self.access(viewer, &record).await? {
+            Access::Hidden => Err(DirectoryError::NotFound),
+            access => Ok((record, access)),
+        }
+    }
+
+    /// The full record when the caller may see it, else the card; `NotFound` when neither.
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no, emp_no))]
+    pub async fn employee(
+        &self,
+        viewer: Viewer,
+        emp_no: i32,
+    ) -> Result<EmployeeView, DirectoryError> {
+        Ok(match self.visible(viewer, emp_no).await? {
+            (record, Access::Record) => EmployeeView::Record(record),
+            (record, _) => EmployeeView::Card(record.card),
+        })
+    }
+
+    /// Departments and titles, for those who may see the full record.
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no, emp_no))]
+    pub async fn history(&self, viewer: Viewer, emp_no: i32) -> Result<History, DirectoryError> {
+        self.full_access(viewer, emp_no).await?;
+        let (departments, titles) = repo::history(&self.db, emp_no).await?;
+        Ok(History {
+            departments,
+            titles,
+        })
+    }
+
+    /// Salaries, for those who may see the full record.
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no, emp_no))]
+    pub async fn salaries(
+        &self,
+        viewer: Viewer,
+        emp_no: i32,
+    ) -> Result<Vec<SalarySpell>, DirectoryError> {
+        self.full_access(viewer, emp_no).await?;
+        Ok(repo::salaries(&self.db, emp_no).await?)
+    }
+
+    async fn full_access(&self, viewer: Viewer, emp_no: i32) -> Result<(), DirectoryError> {
+        match self.visible(viewer, emp_no).await?.1 {
+            Access::Record => Ok(()),
+            _ => Err(DirectoryError::NeedsScope(Scope::Hr)),
+        }
+    }
+
+    /// Departments whose payroll the caller sees: all for `hr`, those managed now for `manager`.
+    async fn payroll_visible(&self, viewer: Viewer) -> Result<PayrollVisibility, DirectoryError> {
+        if viewer.can(Scope::Hr) {
+            return Ok(PayrollVisibility::All);
+        }
+        if viewer.can(Scope::Manager) {
+            return Ok(PayrollVisibility::Some(
+                repo::managed_departments(&self.db, viewer.emp_no).await?,
+            ));
+        }
+        Ok(PayrollVisibility::Some(Vec::new()))
+    }
+
+    /// The nine departments with manager and headcount (and payroll where allowed).
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no))]
+    pub async fn departments(
+        &self,
+        viewer: Viewer,
+    ) -> Result<Vec<DepartmentSummary>, DirectoryError> {
+        let visibility = self.payroll_visible(viewer).await?;
+        Ok(figures::departments(&self.db)
+            .await?
+            .into_iter()
+            .map(|figures| visibility.apply(figures))
+            .collect())
+    }
+
+    /// One department and its manager history.
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no, dept_no))]
+    pub async fn department(
+        &self,
+        viewer: Viewer,
+        dept_no: &str,
+    ) -> Result<DepartmentDetail, DirectoryError> {
+        let figures = figures::department(&self.db, dept_no)
+            .await?
+            .ok_or(DirectoryError::NotFound)?;
+        let summary = self.payroll_visible(viewer).await?.apply(figures);
+        let managers = repo::managers(&self.db, dept_no).await?;
+        Ok(DepartmentDetail { summary, managers })
+    }
+}
+
+enum PayrollVisibility {
+    All,
+    Some(Vec<String>),
+}
+
+impl PayrollVisibility {
+    fn apply(&self, figures: figures::DepartmentFigures) -> DepartmentSummary {
+        let shown = match self {
+            PayrollVisibility::All => true,
+            PayrollVisibility::Some(managed) => managed.contains(&figures.summary.dept_no),
+        };
+        DepartmentSummary {
+            payroll: shown.then_some(figures.payroll),
+            ..figures.summary
+        }
+    }
+}
