@@ -5,6 +5,7 @@ pub mod browser;
 pub mod client;
 pub mod cookies;
 pub mod departments;
+pub mod directory_pages;
 pub mod docs;
 pub mod employees;
 pub mod health;
@@ -19,10 +20,11 @@ pub mod users;
 use axum::{
     Router,
     error_handling::HandleErrorLayer,
-    extract::{DefaultBodyLimit, MatchedPath, Request},
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    handler::Handler,
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{get, post},
+    routing::{MethodRouter, get, post},
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::{
@@ -76,8 +78,16 @@ pub fn app(state: AppState) -> Router {
         .route("/employees/{emp_no}", get(employees::show))
         .route("/employees/{emp_no}/history", get(employees::history))
         .route("/employees/{emp_no}/salaries", get(employees::salaries))
-        .route("/departments", get(departments::list))
-        .route("/departments/{dept_no}", get(departments::show))
+        .route(
+            "/departments",
+            negotiated(departments::list, directory_pages::departments),
+        )
+        .route(
+            "/departments/{dept_no}",
+            negotiated(departments::show, directory_pages::department),
+        )
+        .route("/directory", get(directory_pages::directory))
+        .route("/directory/{emp_no}", get(directory_pages::employee))
         .route("/departments/{dept_no}/employees", get(departments::staff))
         .route("/logout", post(logout::logout))
         .route("/login", get(pages::login))
@@ -120,6 +130,25 @@ pub fn app(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// `GET` answered as JSON, or as a page for a browser that asks for `text/html`.
+fn negotiated<J, TJ, H, TH>(json: J, html: H) -> MethodRouter<AppState>
+where
+    J: Handler<TJ, AppState>,
+    H: Handler<TH, AppState>,
+    TJ: 'static,
+    TH: 'static,
+{
+    get(
+        move |State(state): State<AppState>, request: Request| async move {
+            if browser::wants_html(request.headers()) {
+                html.call(request, state).await
+            } else {
+                json.call(request, state).await
+            }
+        },
+    )
 }
 
 /// The span of a request: its method and the route it matched (`/users/me`), never what the

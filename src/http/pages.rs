@@ -33,7 +33,7 @@ struct HomePage {
     profile: Profile,
 }
 
-fn render(status: StatusCode, template: &impl Template) -> Response {
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => {
             let mut response = (status, Html(html)).into_response();

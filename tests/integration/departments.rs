@@ -31,7 +31,10 @@ async fn departments_show_figures_to_those_allowed(db: Db) {
     assert_eq!(d001["manager"]["email"], manager.as_str());
     // d001's current staff in seed/: 500001, 500014, 500023, 500032.
     assert_eq!(d001["headcount"], 4);
-    assert!(list.iter().all(|d| d.get("payroll").is_none()), "no payroll for directory");
+    assert!(
+        list.iter().all(|d| d.get("payroll").is_none()),
+        "no payroll for directory"
+    );
     let headcounts: i64 = list.iter().map(|d| d["headcount"].as_i64().unwrap()).sum();
     assert_eq!(headcounts, 38);
 
@@ -43,9 +46,18 @@ async fn departments_show_figures_to_those_allowed(db: Db) {
         .filter(|d| d.get("payroll").is_some())
         .map(|d| d["dept_no"].as_str().unwrap())
         .collect();
-    assert_eq!(with_payroll, ["d001"], "a manager sees their own department's payroll");
+    assert_eq!(
+        with_payroll,
+        ["d001"],
+        "a manager sees their own department's payroll"
+    );
     let list = get_as(&app, &hr_token, "/departments").await.json();
-    assert!(list.as_array().unwrap().iter().all(|d| d["payroll"].as_i64().unwrap() > 0));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["payroll"].as_i64().unwrap() > 0)
+    );
     // d001's payroll is the sum of its staff's current salaries.
     let salaries: i64 = {
         let mut sum = 0;
@@ -71,9 +83,22 @@ async fn departments_show_figures_to_those_allowed(db: Db) {
     assert_eq!(detail["managers"][0]["to_date"], "9999-01-01");
     assert!(detail.get("payroll").is_none());
     assert!(get_as(&app, &managing, "/departments/d001").await.json()["payroll"].is_number());
-    assert!(get_as(&app, &managing, "/departments/d002").await.json().get("payroll").is_none());
-    for unknown in ["/departments/d999", "/departments/x", "/departments/%27%20OR%201=1"] {
-        assert_eq!(get_as(&app, &directory, unknown).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        get_as(&app, &managing, "/departments/d002")
+            .await
+            .json()
+            .get("payroll")
+            .is_none()
+    );
+    for unknown in [
+        "/departments/d999",
+        "/departments/x",
+        "/departments/%27%20OR%201=1",
+    ] {
+        assert_eq!(
+            get_as(&app, &directory, unknown).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 dual_test!(figures, departments_show_figures_to_those_allowed);

@@ -9,6 +9,7 @@ mod browser;
 mod browser_guards;
 mod departments;
 mod directory;
+mod directory_pages;
 mod dos;
 mod dual_stack;
 mod health;

@@ -32,7 +32,11 @@ async fn all_pages(app: &Router, token: &str, first: &str) -> Vec<Vec<i64>> {
             return pages;
         };
         let link = reply.header("link").expect("Link with a next page");
-        let target = link.strip_prefix('<').and_then(|l| l.split_once(">; rel=\"next\"")).unwrap().0;
+        let target = link
+            .strip_prefix('<')
+            .and_then(|l| l.split_once(">; rel=\"next\""))
+            .unwrap()
+            .0;
         assert!(target.contains("cursor="), "{link}");
         uri = target.to_owned();
         let _ = cursor;
@@ -71,7 +75,11 @@ async fn pages_hold_while_rows_are_added(db: Db) {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), seen.len(), "no duplicates: {seen:?}");
-    assert_eq!(seen.len(), 38 + 1, "every current employee once, plus the one added ahead");
+    assert_eq!(
+        seen.len(),
+        38 + 1,
+        "every current employee once, plus the one added ahead"
+    );
     assert!(seen.contains(&600002) && !seen.contains(&600001));
     // The order is last name, first name, emp_no.
     let all = get_as(&app, &token, "/employees?limit=100").await.json();
@@ -79,7 +87,13 @@ async fn pages_hold_while_rows_are_added(db: Db) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["last_name"].as_str().unwrap().to_lowercase(), c["first_name"].as_str().unwrap().to_lowercase(), c["emp_no"].as_i64().unwrap()))
+        .map(|c| {
+            (
+                c["last_name"].as_str().unwrap().to_lowercase(),
+                c["first_name"].as_str().unwrap().to_lowercase(),
+                c["emp_no"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
     let pages = all_pages(&app, &token, "/employees?limit=7").await;
@@ -97,7 +111,10 @@ async fn changed_or_foreign_cursors_are_400(db: Db) {
     let mut flipped = cursor.clone().into_bytes();
     flipped[2] = if flipped[2] == b'A' { b'B' } else { b'A' };
     let flipped = String::from_utf8(flipped).unwrap();
-    let forged = format!("{}.AAAAAAAAAAAAAAAAAAAAAA", cursor.split('.').next().unwrap());
+    let forged = format!(
+        "{}.AAAAAAAAAAAAAAAAAAAAAA",
+        cursor.split('.').next().unwrap()
+    );
     for uri in [
         format!("/employees?limit=3&cursor={flipped}"),
         format!("/employees?limit=3&cursor={forged}"),
@@ -108,8 +125,19 @@ async fn changed_or_foreign_cursors_are_400(db: Db) {
         format!("/departments/d001/employees?cursor={cursor}"),
     ] {
         let reply = get_as(&app, &token, &uri).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{uri}: {}", reply.text());
-        assert!(reply.json()["detail"].as_str().unwrap().starts_with("cursor"), "{uri}");
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            reply.text()
+        );
+        assert!(
+            reply.json()["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("cursor"),
+            "{uri}"
+        );
     }
     let next = get_as(&app, &token, &format!("/employees?limit=3&cursor={cursor}")).await;
     assert_eq!(next.status, StatusCode::OK);
@@ -135,7 +163,10 @@ async fn every_filter_narrows_as_documented(db: Db) {
         ("q=100%25_", &[600003]),
         ("q=10%25", &[]),
         ("department=d003&title=Manager", &[500003]),
-        ("hired_from=2000-11-25&hired_to=2000-12-18", &[500036, 500025]),
+        (
+            "hired_from=2000-11-25&hired_to=2000-12-18",
+            &[500036, 500025],
+        ),
         ("department=d002&hired_to=1986-01-01&q=f", &[500033]),
     ];
     for (query, expected) in cases {
@@ -178,7 +209,12 @@ async fn bad_parameters_are_400_naming_them(db: Db) {
         (&format!("title={}", "x".repeat(51)), "title"),
     ] {
         let reply = get_as(&app, &token, &format!("/employees?{query}")).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.text());
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            reply.text()
+        );
         let detail = reply.json()["detail"].as_str().unwrap().to_owned();
         assert!(detail.contains(named), "{query}: {detail}");
     }

@@ -1,0 +1,235 @@
+//! The directory's browser pages: `/directory`, `/directory/{emp_no}`, and the HTML of
+//! `/departments` and `/departments/{dept_no}`. Same rules as the API (the same service); the
+//! guard sends a browser without a session to the login page and back.
+
+use std::marker::PhantomData;
+
+use askama::Template;
+use axum::{
+    extract::{
+        FromRequestParts, Path, Query, State, rejection::PathRejection, rejection::QueryRejection,
+    },
+    http::{StatusCode, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::CookieJar;
+
+use crate::{
+    domain::{
+        directory::{Card, DepartmentDetail, DepartmentSummary, History, Record, SalarySpell},
+        scope::{Scope, Viewer},
+    },
+    error::Error,
+    http::{
+        auth::{Authorized, DirectoryRead, EmployeeRead, Need},
+        employees::emp_no,
+        pages::render,
+        search_query::SearchQuery,
+    },
+    state::AppState,
+};
+
+/// A browser with a session whose token has the scope `N` needs. Without a session: `303` to
+/// `/login?next=<this page>`; without the scope: a `403` page.
+pub struct PageViewer<N>(pub Viewer, PhantomData<N>);
+
+impl<N: Need> FromRequestParts<AppState> for PageViewer<N> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match Authorized::<N>::from_request_parts(parts, state).await {
+            Ok(authorized) => Ok(PageViewer(authorized.viewer(), PhantomData)),
+            Err(Error::Unauthenticated | Error::InvalidToken) => {
+                let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
+                let jar = CookieJar::new().add(state.web.removal_cookie());
+                Err((jar, Redirect::to(&format!("/login?{next}"))).into_response())
+            }
+            Err(error) => Err(error_page(error)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    heading: &'a str,
+    message: &'a str,
+}
+
+/// An error as a page: the status of the API's answer, a message without internals.
+fn error_page(error: Error) -> Response {
+    let status = error.status();
+    let message = match &error {
+        Error::InsufficientScope(_) => "Your session does not allow this page.".to_owned(),
+        Error::NotFound => "There is no such page, or it is not yours to see.".to_owned(),
+        Error::BadRequest(message) => message.clone(),
+        _ => return error.into_response(),
+    };
+    let heading = status.canonical_reason().unwrap_or("Error");
+    render(
+        status,
+        &MessagePage {
+            heading,
+            message: &message,
+        },
+    )
+}
+
+/// What the search form shows again: the values as submitted.
+#[derive(Default)]
+struct FormValues {
+    q: String,
+    department: String,
+    title: String,
+    hired_from: String,
+    hired_to: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryPage {
+    form: FormValues,
+    departments: Vec<DepartmentSummary>,
+    hr: bool,
+    items: Vec<Card>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+/// The search form and one page of results, with a link to the next page.
+pub async fn directory(
+    State(state): State<AppState>,
+    PageViewer(viewer, _): PageViewer<DirectoryRead>,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Response {
+    let departments = match state.directory.departments(viewer).await {
+        Ok(departments) => departments,
+        Err(error) => return error_page(error.into()),
+    };
+    let query = SearchQuery::from_request(query).unwrap_or_default();
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let form = FormValues {
+        q: value(&query.q),
+        department: value(&query.department),
+        title: value(&query.title),
+        hired_from: value(&query.hired_from),
+        hired_to: value(&query.hired_to),
+        status: value(&query.status),
+    };
+    let mut page = DirectoryPage {
+        form,
+        departments,
+        hr: viewer.can(Scope::Hr),
+        items: Vec::new(),
+        next: None,
+        error: None,
+    };
+    let found = match query.parse() {
+        Ok((search, cursor)) => state
+            .directory
+            .search(viewer, &search, cursor)
+            .await
+            .map_err(Error::from),
+        Err(error) => Err(error),
+    };
+    let status = match found {
+        Ok(found) => {
+            page.next = found.next_cursor.map(|c| query.next_page("/directory", &c));
+            page.items = found.items;
+            StatusCode::OK
+        }
+        Err(error @ (Error::BadRequest(_) | Error::InsufficientScope(_))) => {
+            let status = error.status();
+            page.error = Some(match error {
+                Error::BadRequest(message) => message,
+                _ => "Former employees are listed for HR only.".to_owned(),
+            });
+            status
+        }
+        Err(error) => return error_page(error),
+    };
+    render(status, &page)
+}
+
+#[derive(Template)]
+#[template(path = "employee.html")]
+struct EmployeePage {
+    card: Card,
+    record: Option<Record>,
+    history: Option<History>,
+    salaries: Option<Vec<SalarySpell>>,
+}
+
+/// One employee: the card, or the full record with history and salaries when allowed.
+pub async fn employee(
+    State(state): State<AppState>,
+    PageViewer(viewer, _): PageViewer<EmployeeRead>,
+    path: Result<Path<i32>, PathRejection>,
+) -> Response {
+    let shown = async {
+        let emp_no = emp_no(path)?;
+        let view = state.directory.employee(viewer, emp_no).await?;
+        Ok::<_, Error>(match view {
+            crate::domain::directory::EmployeeView::Record(record) => EmployeePage {
+                card: record.card.clone(),
+                history: Some(state.directory.history(viewer, emp_no).await?),
+                salaries: Some(state.directory.salaries(viewer, emp_no).await?),
+                record: Some(record),
+            },
+            crate::domain::directory::EmployeeView::Card(card) => EmployeePage {
+                card,
+                record: None,
+                history: None,
+                salaries: None,
+            },
+        })
+    };
+    match shown.await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(error) => error_page(error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "departments.html")]
+struct DepartmentsPage {
+    payroll_shown: bool,
+    departments: Vec<DepartmentSummary>,
+}
+
+/// The departments as a table (the HTML of `GET /departments`).
+pub async fn departments(
+    State(state): State<AppState>,
+    PageViewer(viewer, _): PageViewer<DirectoryRead>,
+) -> Response {
+    match state.directory.departments(viewer).await {
+        Ok(departments) => render(
+            StatusCode::OK,
+            &DepartmentsPage {
+                payroll_shown: departments.iter().any(|d| d.payroll.is_some()),
+                departments,
+            },
+        ),
+        Err(error) => error_page(error.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "department.html")]
+struct DepartmentPage {
+    department: DepartmentDetail,
+}
+
+/// One department (the HTML of `GET /departments/{dept_no}`).
+pub async fn department(
+    State(state): State<AppState>,
+    PageViewer(viewer, _): PageViewer<DirectoryRead>,
+    Path(dept_no): Path<String>,
+) -> Response {
+    match state.directory.department(viewer, &dept_no).await {
+        Ok(department) => render(StatusCode::OK, &DepartmentPage { department }),
+        Err(error) => error_page(error.into()),
+    }
+}
