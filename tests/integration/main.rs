@@ -22,6 +22,7 @@ mod outage;
 mod pages;
 mod paging;
 mod passwords;
+mod plans;
 mod repository;
 mod schema;
 mod scopes;

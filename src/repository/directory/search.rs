@@ -1,6 +1,12 @@
 //! The directory search: sort keys (last name, first name, emp_no) of the matching employees,
 //! one page at a time after a keyset position (no OFFSET: rows added meanwhile neither repeat nor
 //! skip a row).
+//!
+//! Without `q`, one query walks `employees_name_ix` in order, checks each filter with a
+//! primary-key look-up, and LIMIT stops the walk. With a name prefix, each way `q` can match is a
+//! branch that reads its own index in sort order (a page at most), and the database merges the
+//! branches: no branch sorts more than a page, nothing scans the table (BENCHMARKS.md has the
+//! plans and counts at test_db's scale).
 
 use sqlx::QueryBuilder;
 
@@ -10,6 +16,16 @@ use crate::{
     domain::directory::{Needle, Search, SortKey, Status},
 };
 
+/// First names matching a prefix up to which each gets its own branch (an index range in sort
+/// order); beyond it one branch walks the name index instead.
+const MAX_FIRST_NAMES: usize = 20;
+/// Email matches up to which the email branch reads the email index and sorts them; beyond it
+/// the branch walks the name index. An email's order is not the name order, so one of the two
+/// costs more than a page: sorting C matches, or walking about 21 × N / C names to meet a page.
+/// Sorting is the cheaper of the two well past C = √(21 × 300k) ≈ 2,500 because the walk also
+/// looks each row up; 1,000 keeps both small at test_db's scale (BENCHMARKS.md has the counts).
+pub const MAX_EMAIL_SORT: i64 = 1_000;
+
 #[derive(sqlx::FromRow)]
 struct KeyRow {
     last_name: String,
@@ -17,42 +33,151 @@ struct KeyRow {
     emp_no: i32,
 }
 
-/// A LIKE pattern matching values that start with `prefix`, which is taken literally (`!` escapes).
-fn prefix_pattern(prefix: &str) -> String {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
+/// A LIKE pattern for `text` taken literally (`!` escapes), with `%` appended for a prefix.
+fn like(text: &str, prefix: bool) -> String {
+    let mut pattern = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
         if matches!(c, '!' | '%' | '_') {
             pattern.push('!');
         }
         pattern.push(c);
     }
-    pattern.push('%');
+    if prefix {
+        pattern.push('%');
+    }
     pattern
 }
 
-/// Appends the WHERE, ORDER BY and LIMIT of a search to `query`.
-macro_rules! push_search {
-    ($query:expr, $search:expr, $after:expr, $fetch:expr) => {{
+/// One way a name prefix can match. `|| ''` hides a column from the optimizer, so that the
+/// branch walks the name index in order instead of reading (and sorting) a huge range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Branch {
+    LastName(String),
+    FirstName(String),
+    FirstNameWalk(String),
+    FullName { first: String, last: String },
+    Email(String),
+    EmailWalk(String),
+}
+
+/// What the probe found out about a prefix, in one round trip.
+#[derive(sqlx::FromRow)]
+struct ProbeRow {
+    kind: i64,
+    value: Option<String>,
+}
+
+/// The branches of a name prefix: which first names it starts, which "first last" splits name
+/// real first names, and how many emails it starts.
+async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
+    let splits: Vec<(&str, &str)> = prefix
+        .match_indices(' ')
+        .map(|(i, _)| (&prefix[..i], &prefix[i + 1..]))
+        .filter(|(first, last)| !first.is_empty() && !last.is_empty())
+        .take(3)
+        .collect();
+    let rows: Vec<ProbeRow> = dispatch!(db, pool => {
+        let mut query = QueryBuilder::new(
+            "SELECT 1 AS kind, first_name AS value FROM (SELECT DISTINCT e.first_name FROM employees e \
+             WHERE e.first_name LIKE ",
+        );
+        query
+            .push_bind(like(prefix, true))
+            .push(" ESCAPE '!' ORDER BY e.first_name LIMIT ")
+            .push_bind((MAX_FIRST_NAMES + 1) as i64)
+            .push(") f UNION ALL SELECT 2, CAST(COUNT(*) AS CHAR) FROM (SELECT 1 AS one FROM employees e \
+                   WHERE e.email LIKE ")
+            .push_bind(like(prefix, true))
+            .push(" ESCAPE '!' LIMIT ")
+            .push_bind(MAX_EMAIL_SORT + 1)
+            .push(") c");
+        for (i, (first, _)) in splits.iter().enumerate() {
+            query
+                .push(format!(" UNION ALL SELECT {}, first_name FROM (SELECT DISTINCT e.first_name FROM employees e WHERE e.first_name LIKE ", 3 + i))
+                .push_bind(like(first, false))
+                .push(format!(" ESCAPE '!' LIMIT 5) s{i}"));
+        }
+        query.build_query_as().fetch_all(pool).await?
+    });
+    let mut branches = vec![Branch::LastName(like(prefix, true))];
+    let first_names: Vec<String> = rows
+        .iter()
+        .filter(|row| row.kind == 1)
+        .filter_map(|row| row.value.clone())
+        .collect();
+    if first_names.len() > MAX_FIRST_NAMES {
+        branches.push(Branch::FirstNameWalk(like(prefix, true)));
+    } else {
+        branches.extend(first_names.into_iter().map(Branch::FirstName));
+    }
+    let emails: i64 = rows
+        .iter()
+        .find(|row| row.kind == 2)
+        .and_then(|row| row.value.as_deref()?.parse().ok())
+        .unwrap_or(0);
+    match emails {
+        0 => {}
+        n if n > MAX_EMAIL_SORT => branches.push(Branch::EmailWalk(like(prefix, true))),
+        _ => branches.push(Branch::Email(like(prefix, true))),
+    }
+    for row in rows.iter().filter(|row| row.kind >= 3) {
+        let (Some(first), Some((_, last))) = (&row.value, splits.get(row.kind as usize - 3)) else {
+            continue;
+        };
+        branches.push(Branch::FullName {
+            first: first.clone(),
+            last: like(last, true),
+        });
+    }
+    Ok(branches)
+}
+
+/// Appends one branch: its own condition, the search's filters, the keyset position, its order.
+macro_rules! push_branch {
+    ($query:expr, $branch:expr, $search:expr, $after:expr, $fetch:expr) => {{
         let query = &mut $query;
         let search: &Search = $search;
-        match &search.needle {
-            Some(Needle::EmpNo(emp_no)) => {
-                query.push(" AND e.emp_no = ").push_bind(*emp_no);
-            }
-            Some(Needle::Prefix(prefix)) => {
-                let pattern = prefix_pattern(prefix);
-                query
-                    .push(" AND (e.last_name LIKE ")
-                    .push_bind(pattern.clone())
-                    .push(" ESCAPE '!' OR e.first_name LIKE ")
-                    .push_bind(pattern.clone())
-                    .push(" ESCAPE '!' OR (e.first_name || ' ' || e.last_name) LIKE ")
-                    .push_bind(pattern.clone())
-                    .push(" ESCAPE '!' OR e.email LIKE ")
-                    .push_bind(pattern)
-                    .push(" ESCAPE '!')");
-            }
+        query.push("SELECT e.last_name, e.first_name, e.emp_no FROM employees e WHERE 1 = 1");
+        match $branch {
             None => {}
+            Some(Branch::LastName(pattern)) => {
+                query
+                    .push(" AND e.last_name LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '!'");
+            }
+            Some(Branch::FirstName(name)) => {
+                query.push(" AND e.first_name = ").push_bind(name.clone());
+            }
+            Some(Branch::FirstNameWalk(pattern)) => {
+                query
+                    .push(" AND (e.first_name || '') LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '!'");
+            }
+            Some(Branch::FullName { first, last }) => {
+                query
+                    .push(" AND e.first_name = ")
+                    .push_bind(first.clone())
+                    .push(" AND e.last_name LIKE ")
+                    .push_bind(last.clone())
+                    .push(" ESCAPE '!'");
+            }
+            Some(Branch::Email(pattern)) => {
+                query
+                    .push(" AND e.email LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '!'");
+            }
+            Some(Branch::EmailWalk(pattern)) => {
+                query
+                    .push(" AND (e.email || '') LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '!'");
+            }
+        }
+        if let Some(Needle::EmpNo(emp_no)) = &search.needle {
+            query.push(" AND e.emp_no = ").push_bind(*emp_no);
         }
         // Filters are scalar sub-queries, not EXISTS: MariaDB turns EXISTS into a semi-join that
         // drives from dept_emp and sorts a whole department; a scalar sub-query is checked per row
@@ -106,12 +231,43 @@ macro_rules! push_search {
                 .push_bind(after.first_name.clone())
                 .push(" AND e.emp_no > ")
                 .push_bind(after.emp_no)
-                .push(")))) ");
+                .push("))))");
         }
         query
             .push(" ORDER BY e.last_name, e.first_name, e.emp_no LIMIT ")
             .push_bind($fetch as i64);
     }};
+}
+
+/// The statement of a search: one walk, or the union of the branches of a name prefix.
+macro_rules! build_search {
+    ($query:expr, $branches:expr, $search:expr, $after:expr, $fetch:expr) => {{
+        let query = &mut $query;
+        match $branches {
+            [] => push_branch!(*query, None::<&Branch>, $search, $after, $fetch),
+            branches => {
+                for (i, branch) in branches.iter().enumerate() {
+                    if i > 0 {
+                        query.push(" UNION ");
+                    }
+                    query.push("SELECT * FROM (");
+                    push_branch!(*query, Some(branch), $search, $after, $fetch);
+                    query.push(format!(") b{i}"));
+                }
+                query
+                    .push(" ORDER BY last_name, first_name, emp_no LIMIT ")
+                    .push_bind($fetch as i64);
+            }
+        }
+    }};
+}
+
+/// The branches `search` needs (none without a name prefix).
+pub async fn plan(db: &Db, search: &Search) -> sqlx::Result<Vec<Branch>> {
+    match &search.needle {
+        Some(Needle::Prefix(prefix)) => branches(db, prefix).await,
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// Sort keys of up to `fetch` employees matching `search`, after `after`, in order.
@@ -121,10 +277,10 @@ pub async fn find(
     after: Option<&SortKey>,
     fetch: usize,
 ) -> sqlx::Result<Vec<SortKey>> {
-    const HEAD: &str = "SELECT e.last_name, e.first_name, e.emp_no FROM employees e WHERE 1 = 1";
+    let branches = plan(db, search).await?;
     let rows: Vec<KeyRow> = dispatch!(db, pool => {
-        let mut query = QueryBuilder::new(HEAD);
-        push_search!(query, search, after, fetch);
+        let mut query = QueryBuilder::new("");
+        build_search!(query, branches.as_slice(), search, after, fetch);
         query.build_query_as().fetch_all(pool).await?
     });
     Ok(rows
@@ -137,10 +293,24 @@ pub async fn find(
         .collect())
 }
 
+/// `EXPLAIN` of the statement [`find`] runs, on MySQL/MariaDB (the plan test reads it).
+pub async fn explain(
+    pool: &sqlx::MySqlPool,
+    branches: &[Branch],
+    search: &Search,
+    after: Option<&SortKey>,
+    fetch: usize,
+) -> sqlx::Result<Vec<sqlx::mysql::MySqlRow>> {
+    let mut query = QueryBuilder::<sqlx::MySql>::new("EXPLAIN ");
+    build_search!(query, branches, search, after, fetch);
+    query.build().fetch_all(pool).await
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn wildcards_are_literal() {
-        assert_eq!(super::prefix_pattern("a%b_c!"), "a!%b!_c!!%");
+        assert_eq!(super::like("a%b_c!", true), "a!%b!_c!!%");
+        assert_eq!(super::like("a b", false), "a b");
     }
 }

@@ -1,0 +1,227 @@
+//! Query plans at test_db's scale (MariaDB/MySQL only): the generator fills 300,024 employees,
+//! then every query shape of the directory must read about a page of index entries, never scan
+//! a table, and sort no more than a page per branch. Counted with the server's own Handler and
+//! Sort counters on one connection, and checked with EXPLAIN.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use employees::{
+    db::Db,
+    domain::directory::{Needle, Search, SortKey, Status},
+    repository::directory::{self as repo, search},
+    seeding::generator::{GenerateOptions, generate},
+};
+use sqlx::{MySqlPool, Row, mysql::MySqlPoolOptions};
+
+use crate::common::default_password;
+
+const COUNTERS: &str = "SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_first', \
+    'Handler_read_key', 'Handler_read_next', 'Handler_read_prev', 'Handler_read_rnd_next', 'Sort_rows')";
+
+async fn counters(pool: &MySqlPool) -> HashMap<String, i64> {
+    sqlx::query(COUNTERS)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row.get::<String, _>(0),
+                row.get::<String, _>(1).parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Rows read (all Handler_read_*) and rows sorted by what `work` runs on `pool`'s one connection,
+/// less what reading the counters itself costs.
+async fn cost<F: Future<Output = ()>>(pool: &MySqlPool, work: F) -> (i64, i64) {
+    let a = counters(pool).await;
+    let b = counters(pool).await;
+    work.await;
+    let c = counters(pool).await;
+    let delta = |name: &str| (c[name] - b[name]) - (b[name] - a[name]);
+    let reads = [
+        "Handler_read_first",
+        "Handler_read_key",
+        "Handler_read_next",
+        "Handler_read_prev",
+        "Handler_read_rnd_next",
+    ]
+    .iter()
+    .map(|name| delta(name))
+    .sum();
+    (reads, delta("Sort_rows"))
+}
+
+fn search(needle: Option<&str>) -> Search {
+    Search {
+        needle: needle.and_then(Needle::parse),
+        limit: 20,
+        ..Search::default()
+    }
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[sqlx::test(migrator = "employees::db::MYSQL_MIGRATOR")]
+async fn every_directory_query_reads_about_a_page_at_full_scale(pool: MySqlPool) {
+    let db = Db::MySql(pool.clone());
+    employees::seeding::load_seed(&db, &default_password(), 4_000)
+        .await
+        .unwrap();
+    let options = GenerateOptions {
+        employees: 300_024,
+        rng_seed: 1,
+        batch: 4_000,
+        quiet: true,
+    };
+    generate(&db, &options, &default_password()).await.unwrap();
+    for table in [
+        "employees",
+        "dept_emp",
+        "titles",
+        "dept_manager",
+        "salaries",
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ANALYZE TABLE {table}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // One connection, so that the session counters are this query's.
+    let one = MySqlPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let single = Db::MySql(one.clone());
+
+    let shapes: Vec<(&str, Search)> = vec![
+        ("last-name prefix", search(Some("fac"))),
+        ("first-name prefix", search(Some("geo"))),
+        ("one-letter prefix", search(Some("a"))),
+        ("first last prefix", search(Some("georgi fa"))),
+        ("email prefix", search(Some("georgi.f"))),
+        ("broad email prefix", search(Some("g"))),
+        ("emp_no", search(Some("10001"))),
+        ("everyone", search(None)),
+        (
+            "department",
+            Search {
+                department: Some("d005".into()),
+                ..search(None)
+            },
+        ),
+        (
+            "department staff, smallest",
+            Search {
+                department: Some("d002".into()),
+                ..search(None)
+            },
+        ),
+        (
+            "department and prefix",
+            Search {
+                department: Some("d005".into()),
+                ..search(Some("fac"))
+            },
+        ),
+        (
+            "title",
+            Search {
+                title: Some("Staff".into()),
+                ..search(None)
+            },
+        ),
+        (
+            "hire-date range",
+            Search {
+                hired_from: Some(date("1990-01-01")),
+                hired_to: Some(date("1994-12-31")),
+                ..search(None)
+            },
+        ),
+        (
+            "former",
+            Search {
+                status: Status::Former,
+                ..search(None)
+            },
+        ),
+    ];
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for (name, shape) in &shapes {
+        let first = search::find(&single, shape, None, 21).await.unwrap();
+        assert!(!first.is_empty(), "{name} finds someone");
+        let after: SortKey = first[first.len() / 2].clone();
+        let branches = search::plan(&db, shape).await.unwrap();
+        for (page, position) in [("first page", None), ("later page", Some(&after))] {
+            let (reads, sorted) = cost(&one, async {
+                search::find(&single, shape, position, 21).await.unwrap();
+            })
+            .await;
+            report.push(format!(
+                "{name}, {page}: {reads} rows read, {sorted} sorted, {} branches",
+                branches.len()
+            ));
+            // A page is 21 rows; each filter checks a candidate with a primary-key look-up.
+            if reads > 6_000 {
+                failures.push(format!("{name}, {page}: {reads} rows read"));
+            }
+            // The union merges at most a page per branch; an email prefix may sort its matches
+            // (at most MAX_EMAIL_SORT: an email's order is not the name order).
+            let email = branches
+                .iter()
+                .any(|b| matches!(b, search::Branch::Email(_)));
+            let most =
+                21 * (branches.len() as i64 + 1) + if email { search::MAX_EMAIL_SORT } else { 0 };
+            if sorted > most {
+                failures.push(format!(
+                    "{name}, {page}: {sorted} rows sorted (at most {most})"
+                ));
+            }
+            for row in search::explain(&pool, &branches, shape, position, 21)
+                .await
+                .unwrap()
+            {
+                let kind: Option<String> = row.try_get("type").unwrap_or(None);
+                let table: Option<String> = row.try_get("table").unwrap_or(None);
+                // `<derivedN>`/`<unionN>` are the branches' own results, a page each.
+                let derived = table.as_deref().is_some_and(|t| t.starts_with('<'));
+                assert!(
+                    derived || kind.as_deref() != Some("ALL"),
+                    "{name}, {page}: full scan of {table:?}"
+                );
+            }
+        }
+    }
+    // A page of cards, and the departments: look-ups only.
+    let emp_nos: Vec<i32> = search::find(&single, &search(None), None, 21)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.emp_no)
+        .collect();
+    let (reads, sorted) = cost(&one, async {
+        repo::records(&single, &emp_nos).await.unwrap();
+    })
+    .await;
+    report.push(format!("21 cards: {reads} rows read, {sorted} sorted"));
+    assert!(
+        reads <= 400 && sorted <= 100,
+        "cards: {reads} read, {sorted} sorted"
+    );
+    let (reads, _) = cost(&one, async {
+        repo::figures::departments(&single).await.unwrap();
+    })
+    .await;
+    report.push(format!("departments: {reads} rows read"));
+    assert!(reads <= 200, "departments: {reads} read");
+    println!("{}", report.join("\n"));
+    assert!(failures.is_empty(), "{failures:#?}");
+}
