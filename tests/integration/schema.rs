@@ -85,6 +85,19 @@ async fn migrations_keep_an_existing_test_db(pool: MySqlPool) {
         ]
     );
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM revoked_tokens").await, 0);
+    // The figures of the departments are counted from the rows the database already held.
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT CAST(SUM(headcount) AS SIGNED) FROM department_figures"
+        )
+        .await,
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM dept_emp WHERE to_date = '9999-01-01'"
+        )
+        .await
+    );
 
     // Then the back-fill gives test_db's employees their logins, and the email is unique.
     let db = Db::MySql(pool.clone());
@@ -119,9 +132,11 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
         tables,
         [
             "departments",
+            "department_figures",
             "dept_emp",
             "dept_manager",
             "employees",
+            "employee_roles",
             "revoked_tokens",
             "salaries",
             "titles"
@@ -132,5 +147,5 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
         "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE()",
     )
     .await;
-    assert_eq!(fks, 6, "test_db's six foreign keys");
+    assert_eq!(fks, 8, "test_db's six foreign keys, roles' and figures'");
 }
