@@ -57,8 +57,7 @@ pub struct Record {
 }
 
 /// `GET /employees/{emp_no}`: the full record when the caller may see it, else the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmployeeView {
     Record(Record),
     Card(Card),

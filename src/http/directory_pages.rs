@@ -108,7 +108,9 @@ pub async fn directory(
         Ok(departments) => departments,
         Err(error) => return error_page(error.into()),
     };
-    let query = SearchQuery::from_request(query).unwrap_or_default();
+    let query = SearchQuery::from_request(query)
+        .unwrap_or_default()
+        .without_empty();
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let form = FormValues {
         q: value(&query.q),

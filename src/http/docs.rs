@@ -8,8 +8,7 @@ use utoipa::{
 };
 
 use crate::{
-    domain::Profile,
-    domain::scope::Scope,
+    domain::{Profile, directory::Status, scope::Scope},
     error::{Detail, OAuthCode, OAuthError},
     http::{
         departments, employees,
@@ -60,7 +59,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
         health::healthz,
         health::readyz,
     ),
-    components(schemas(TokenRequest, TokenResponse, OAuthError, OAuthCode, Detail, Profile, Me, Health, CardPageBody)),
+    components(schemas(TokenRequest, TokenResponse, OAuthError, OAuthCode, Detail, Profile, Me, Health, CardPageBody, Status)),
     modifiers(&SecuritySchemes, &CommonResponses),
     tags(
         (name = "auth", description = "Login and logout"),

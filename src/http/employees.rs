@@ -7,8 +7,12 @@ use axum::{
     response::Response,
 };
 
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::{
-    domain::directory::{EmployeeView, History, SalarySpell},
+    domain::directory::{Card, EmployeeView, History, SalarySpell},
     error::{Detail, Error},
     http::{
         auth::{Authorized, DirectoryRead, EmployeeRead},
@@ -27,6 +31,37 @@ impl From<DirectoryError> for Error {
                 Error::BadRequest("cursor: not a cursor of this search".to_owned())
             }
             DirectoryError::Internal(error) => error,
+        }
+    }
+}
+
+/// An employee as `GET /employees/{emp_no}` answers: the card, plus `birth_date` and `gender`
+/// when the caller may see the full record. (One schema, not oneOf: a record is also a card.)
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployeeBody {
+    #[serde(flatten)]
+    pub card: Card,
+    /// Full record only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<NaiveDate>,
+    /// Full record only: `M` or `F`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+}
+
+impl From<EmployeeView> for EmployeeBody {
+    fn from(view: EmployeeView) -> Self {
+        match view {
+            EmployeeView::Record(record) => EmployeeBody {
+                card: record.card,
+                birth_date: Some(record.birth_date),
+                gender: Some(record.gender),
+            },
+            EmployeeView::Card(card) => EmployeeBody {
+                card,
+                birth_date: None,
+                gender: None,
+            },
         }
     }
 }
@@ -64,9 +99,9 @@ pub async fn list(
 /// One employee: the full record when the caller may see it (HR; oneself with `me`; a manager
 /// for the current staff of a department they manage now), else the card.
 #[utoipa::path(get, path = "/employees/{emp_no}", tag = "directory",
-    params(("emp_no" = i32, Path, description = "Employee number")),
+    params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
     responses(
-        (status = 200, body = EmployeeView),
+        (status = 200, body = EmployeeBody),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token has no directory scope", body = Detail),
         (status = 404, description = "No such employee, or one the caller may not see", body = Detail),
@@ -77,16 +112,15 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Authorized<EmployeeRead>,
     path: Result<Path<i32>, PathRejection>,
-) -> Result<Json<EmployeeView>, Error> {
+) -> Result<Json<EmployeeBody>, Error> {
     let emp_no = emp_no(path)?;
-    Ok(Json(
-        state.directory.employee(caller.viewer(), emp_no).await?,
-    ))
+    let view = state.directory.employee(caller.viewer(), emp_no).await?;
+    Ok(Json(view.into()))
 }
 
 /// Departments and titles, newest first; for those who may see the full record.
 #[utoipa::path(get, path = "/employees/{emp_no}/history", tag = "directory",
-    params(("emp_no" = i32, Path, description = "Employee number")),
+    params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
     responses(
         (status = 200, body = History),
         (status = 401, description = "No valid token", body = Detail),
@@ -108,7 +142,7 @@ pub async fn history(
 
 /// Salaries, newest first; for those who may see the full record.
 #[utoipa::path(get, path = "/employees/{emp_no}/salaries", tag = "directory",
-    params(("emp_no" = i32, Path, description = "Employee number")),
+    params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
     responses(
         (status = 200, body = [SalarySpell]),
         (status = 401, description = "No valid token", body = Detail),

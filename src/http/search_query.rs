@@ -20,7 +20,9 @@ use crate::{
 const MAX_Q_CHARS: usize = 100;
 pub const DEFAULT_LIMIT: u32 = 20;
 
-/// Search parameters as sent; empty values count as absent.
+/// Search parameters as sent. An empty `q`, `title` or `cursor` counts as absent; an empty value of
+/// a typed parameter is a `400` (the pages drop a form's empty fields first, see
+/// [`SearchQuery::without_empty`]).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
@@ -60,12 +62,20 @@ fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// A typed parameter: absent is fine, empty is not.
+fn typed<'a>(value: &'a Option<String>, name: &str) -> Result<Option<&'a str>, Error> {
+    match value.as_deref().map(str::trim) {
+        Some("") => Err(Error::BadRequest(format!("{name}: empty"))),
+        other => Ok(other),
+    }
+}
+
 fn bad(message: &str) -> Error {
     Error::BadRequest(message.to_owned())
 }
 
 fn date(value: &Option<String>, name: &str) -> Result<Option<NaiveDate>, Error> {
-    present(value)
+    typed(value, name)?
         .map(|v| {
             NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
                 Error::BadRequest(format!("{name}: an ISO date (YYYY-MM-DD) is expected"))
@@ -88,8 +98,11 @@ impl SearchQuery {
         if q.is_some_and(|q| q.chars().count() > MAX_Q_CHARS) {
             return Err(bad("q: at most 100 characters"));
         }
-        let department = present(&self.department);
-        if department.is_some_and(|d| d.len() > 4) {
+        let department = typed(&self.department, "department")?;
+        let dept_no = |d: &str| {
+            d.len() == 4 && d.starts_with('d') && d[1..].bytes().all(|b| b.is_ascii_digit())
+        };
+        if department.is_some_and(|d| !dept_no(d)) {
             return Err(bad("department: a dept_no such as d005 is expected"));
         }
         let title = present(&self.title);
@@ -103,13 +116,13 @@ impl SearchQuery {
         {
             return Err(bad("hired_from: must not be after hired_to"));
         }
-        let status = match present(&self.status) {
+        let status = match typed(&self.status, "status")? {
             None | Some("current") => Status::Current,
             Some("former") => Status::Former,
             Some("all") => Status::All,
             Some(_) => return Err(bad("status: one of current, former, all")),
         };
-        let limit = match present(&self.limit) {
+        let limit = match typed(&self.limit, "limit")? {
             None => DEFAULT_LIMIT,
             Some(limit) => limit
                 .parse()
@@ -127,6 +140,21 @@ impl SearchQuery {
             limit,
         };
         Ok((search, present(&self.cursor)))
+    }
+
+    /// The query without its empty fields: what a submitted search form means.
+    pub fn without_empty(self) -> Self {
+        let keep = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+        SearchQuery {
+            q: keep(self.q),
+            department: keep(self.department),
+            title: keep(self.title),
+            hired_from: keep(self.hired_from),
+            hired_to: keep(self.hired_to),
+            status: keep(self.status),
+            limit: keep(self.limit),
+            cursor: keep(self.cursor),
+        }
     }
 
     /// The same search's next page, as a path and query (for `Link` and the pages' links).
