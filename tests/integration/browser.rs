@@ -183,6 +183,23 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
     let visible = cmd(client.execute("return document.cookie", vec![]).await)?;
     assert_eq!(visible, json!(""));
 
+    // The directory: search from the form, open a record (HR sees salaries), then home again.
+    click(client, "#directory-link").await?;
+    wait_for_url(client, &format!("{base}/directory")).await?;
+    type_into(client, "#q", "furedi").await?;
+    click(client, ".search button").await?;
+    let found = "//table[@id='results']//a[contains(., 'Furedi')]";
+    let found = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(fantoccini::Locator::XPath(found))
+        .await;
+    cmd(cmd(found)?.click().await)?;
+    wait_for_url(client, &format!("{base}/directory/10198")).await?;
+    assert_eq!(text_of(client, "#name").await?, "Pranav Furedi");
+    assert!(text_of(client, "#salaries").await?.contains("Salary"));
+    cmd(client.goto(&format!("{base}/")).await)?;
+
     // Logout: back to the login page, and the home page is closed again.
     click(client, "form[action='/logout'] button").await?;
     wait_for_url(client, &format!("{base}/login")).await?;
@@ -308,6 +325,20 @@ async fn on_a_phone(client: &Client, base: &str) -> Step<()> {
         json!(false),
         "home page overflows"
     );
+    for page in [
+        "/directory?limit=30",
+        "/directory/10198",
+        "/departments",
+        "/departments/d005",
+    ] {
+        cmd(client.goto(&format!("{base}{page}")).await)?;
+        assert_eq!(
+            cmd(client.execute(OVERFLOWS, vec![]).await)?,
+            json!(false),
+            "{page} overflows on a phone"
+        );
+    }
+    cmd(client.goto(&format!("{base}/")).await)?;
     click(client, "form[action='/logout'] button").await?;
     wait_for_url(client, &format!("{base}/login")).await?;
     cmd(client.set_window_size(1280, 1024).await)?;
