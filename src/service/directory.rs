@@ -88,15 +88,17 @@ impl DirectoryService {
         search: Search,
         cursor: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
-        figures::department(&self.db, dept_no)
-            .await?
-            .ok_or(DirectoryError::NotFound)?;
         let search = Search {
             department: Some(dept_no.to_owned()),
             status: Status::Current,
             ..search
         };
-        self.page("staff", &search, cursor).await
+        let page = self.page("staff", &search, cursor).await?;
+        // An empty page may be an unknown department: only then is it worth asking.
+        if page.items.is_empty() && figures::department(&self.db, dept_no).await?.is_none() {
+            return Err(DirectoryError::NotFound);
+        }
+        Ok(page)
     }
 
     async fn page(
@@ -115,19 +117,21 @@ impl DirectoryService {
             None => None,
         };
         let limit = search.limit.clamp(1, 100) as usize;
-        let mut keys = search::find(&self.db, search, after.as_ref(), limit + 1).await?;
-        let more = keys.len() > limit;
-        keys.truncate(limit);
-        let next_cursor = match keys.last() {
-            Some(last) if more => Some(self.cursors.seal(last, &fingerprint)),
+        let mut records = search::find(&self.db, search, after.as_ref(), limit + 1).await?;
+        let more = records.len() > limit;
+        records.truncate(limit);
+        let next_cursor = match records.last() {
+            Some(last) if more => {
+                let key = SortKey {
+                    last_name: last.card.last_name.clone(),
+                    first_name: last.card.first_name.clone(),
+                    emp_no: last.card.emp_no,
+                };
+                Some(self.cursors.seal(&key, &fingerprint))
+            }
             _ => None,
         };
-        let emp_nos: Vec<i32> = keys.iter().map(|key: &SortKey| key.emp_no).collect();
-        let items = repo::records(&self.db, &emp_nos)
-            .await?
-            .into_iter()
-            .map(|record| record.card)
-            .collect();
+        let items = records.into_iter().map(|record| record.card).collect();
         Ok(CardPage { items, next_cursor })
     }
 

@@ -15,28 +15,35 @@ use crate::{
     },
 };
 
-/// One employee with their current department, title and that department's current manager.
-/// An employee with two current dept_emp rows (test_db allows it) gives two rows, newest first;
-/// the first wins.
-macro_rules! card_select {
+/// The columns of a card and record: the employee, their current department and title, and that
+/// department's current manager. An employee with two current dept_emp rows (test_db allows it)
+/// gives two rows, newest first; the first wins.
+macro_rules! card_columns {
     () => {
-        "SELECT e.emp_no, e.first_name, e.last_name, e.email, e.hire_date, e.birth_date, e.gender,
+        "e.emp_no, e.first_name, e.last_name, e.email, e.hire_date, e.birth_date, e.gender,
        cd.dept_no, d.dept_name,
        (SELECT t.title FROM titles t WHERE t.emp_no = e.emp_no AND t.to_date = '9999-01-01'
         ORDER BY t.from_date DESC LIMIT 1) AS title,
        m.emp_no AS manager_emp_no, m.first_name AS manager_first_name,
-       m.last_name AS manager_last_name, m.email AS manager_email
-FROM employees e
-LEFT JOIN dept_emp cd ON cd.emp_no = e.emp_no AND cd.to_date = '9999-01-01'
+       m.last_name AS manager_last_name, m.email AS manager_email"
+    };
+}
+pub(crate) use card_columns;
+
+/// The joins behind [`card_columns`], after `employees e`: primary-key and index look-ups.
+macro_rules! card_joins {
+    () => {
+        " LEFT JOIN dept_emp cd ON cd.emp_no = e.emp_no AND cd.to_date = '9999-01-01'
 LEFT JOIN departments d ON d.dept_no = cd.dept_no
 LEFT JOIN employees m ON m.emp_no = (
     SELECT dm.emp_no FROM dept_manager dm WHERE dm.dept_no = cd.dept_no AND dm.to_date = '9999-01-01'
     ORDER BY dm.from_date DESC LIMIT 1) "
     };
 }
+pub(crate) use card_joins;
 
 #[derive(sqlx::FromRow)]
-struct CardRow {
+pub(crate) struct CardRow {
     emp_no: i32,
     first_name: String,
     last_name: String,
@@ -91,7 +98,7 @@ impl CardRow {
 }
 
 /// Keeps the first row of each employee (the newest current department).
-fn first_per_employee(rows: Vec<CardRow>) -> Vec<Record> {
+pub(crate) fn first_per_employee(rows: Vec<CardRow>) -> Vec<Record> {
     let mut records: Vec<Record> = Vec::with_capacity(rows.len());
     for row in rows {
         if records
@@ -111,8 +118,10 @@ pub async fn records(db: &Db, emp_nos: &[i32]) -> sqlx::Result<Vec<Record>> {
     }
     let placeholders = vec!["?"; emp_nos.len()].join(", ");
     let sql = format!(
-        "{} WHERE e.emp_no IN ({placeholders}) ORDER BY e.emp_no, cd.from_date DESC",
-        card_select!()
+        "SELECT {} FROM employees e {} WHERE e.emp_no IN ({placeholders}) \
+         ORDER BY e.emp_no, cd.from_date DESC",
+        card_columns!(),
+        card_joins!()
     );
     let rows: Vec<CardRow> = dispatch!(db, pool => {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));

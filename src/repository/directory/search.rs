@@ -10,28 +10,16 @@
 
 use sqlx::QueryBuilder;
 
+use super::{CardRow, first_per_employee};
 use crate::{
     db::Db,
     dispatch,
-    domain::directory::{Needle, Search, SortKey, Status},
+    domain::directory::{Needle, Record, Search, SortKey, Status},
 };
 
 /// First names matching a prefix up to which each gets its own branch (an index range in sort
 /// order); beyond it one branch walks the name index instead.
 const MAX_FIRST_NAMES: usize = 20;
-/// Email matches up to which the email branch reads the email index and sorts them; beyond it
-/// the branch walks the name index. An email's order is not the name order, so one of the two
-/// costs more than a page: sorting C matches, or walking about 21 × N / C names to meet a page.
-/// Sorting is the cheaper of the two well past C = √(21 × 300k) ≈ 2,500 because the walk also
-/// looks each row up; 1,000 keeps both small at test_db's scale (BENCHMARKS.md has the counts).
-pub const MAX_EMAIL_SORT: i64 = 1_000;
-
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    last_name: String,
-    first_name: String,
-    emp_no: i32,
-}
 
 /// A LIKE pattern for `text` taken literally (`!` escapes), with `%` appended for a prefix.
 fn like(text: &str, prefix: bool) -> String {
@@ -50,14 +38,19 @@ fn like(text: &str, prefix: bool) -> String {
 
 /// One way a name prefix can match. `|| ''` hides a column from the optimizer, so that the
 /// branch walks the name index in order instead of reading (and sorting) a huge range.
+///
+/// Emails: a default one (`first.last.empno@gmail.com`, see `email_custom`) that starts with a
+/// prefix without a dot has a first name that starts with it, which the first-name branches find;
+/// with a dot, its first name is the part before it (`DefaultEmail`, in name order too). Only the
+/// few other emails are read from the email index (`CustomEmail`) and sorted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Branch {
     LastName(String),
     FirstName(String),
     FirstNameWalk(String),
     FullName { first: String, last: String },
-    Email(String),
-    EmailWalk(String),
+    DefaultEmail { first: String, email: String },
+    CustomEmail(String),
 }
 
 /// What the probe found out about a prefix, in one round trip.
@@ -67,15 +60,26 @@ struct ProbeRow {
     value: Option<String>,
 }
 
-/// The branches of a name prefix: which first names it starts, which "first last" splits name
-/// real first names, and how many emails it starts.
+/// The branches of a name prefix: which first names it starts, and which stored first names the
+/// parts before a space or an email's first dot are.
 async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
-    let splits: Vec<(&str, &str)> = prefix
+    let mut exact: Vec<(&str, Option<&str>)> = prefix
         .match_indices(' ')
-        .map(|(i, _)| (&prefix[..i], &prefix[i + 1..]))
-        .filter(|(first, last)| !first.is_empty() && !last.is_empty())
+        .map(|(i, _)| (&prefix[..i], Some(&prefix[i + 1..])))
+        .filter(|(first, last)| !first.is_empty() && last.is_some_and(|l| !l.is_empty()))
         .take(3)
         .collect();
+    let email_first = prefix
+        .split_once('.')
+        .map(|(first, _)| first)
+        .filter(|first| !first.is_empty() && !first.contains('@'));
+    if let Some(first) = email_first {
+        exact.push((first, None));
+    }
+    let equals = match db {
+        Db::MySql(_) => "e.first_name = ",
+        Db::Sqlite(_) => "e.first_name COLLATE NOCASE = ",
+    };
     let rows: Vec<ProbeRow> = dispatch!(db, pool => {
         let mut query = QueryBuilder::new(
             "SELECT 1 AS kind, first_name AS value FROM (SELECT DISTINCT e.first_name FROM employees e \
@@ -85,21 +89,22 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
             .push_bind(like(prefix, true))
             .push(" ESCAPE '!' ORDER BY e.first_name LIMIT ")
             .push_bind((MAX_FIRST_NAMES + 1) as i64)
-            .push(") f UNION ALL SELECT 2, CAST(COUNT(*) AS CHAR) FROM (SELECT 1 AS one FROM employees e \
-                   WHERE e.email LIKE ")
-            .push_bind(like(prefix, true))
-            .push(" ESCAPE '!' LIMIT ")
-            .push_bind(MAX_EMAIL_SORT + 1)
-            .push(") c");
-        for (i, (first, _)) in splits.iter().enumerate() {
+            .push(") f");
+        for (i, (first, _)) in exact.iter().enumerate() {
+            // Equality, case-insensitive on both (MariaDB's collation; NOCASE on SQLite): a LIKE
+            // without a wildcard, or DISTINCT, can make MariaDB skip through every first name.
+            // One row: the stored spelling (test_db spells each first name one way).
             query
-                .push(format!(" UNION ALL SELECT {}, first_name FROM (SELECT DISTINCT e.first_name FROM employees e WHERE e.first_name LIKE ", 3 + i))
-                .push_bind(like(first, false))
-                .push(format!(" ESCAPE '!' LIMIT 5) s{i}"));
+                .push(format!(" UNION ALL SELECT {}, first_name FROM (SELECT e.first_name FROM employees e WHERE {equals}", 2 + i))
+                .push_bind((*first).to_owned())
+                .push(format!(" LIMIT 1) s{i}"));
         }
         query.build_query_as().fetch_all(pool).await?
     });
-    let mut branches = vec![Branch::LastName(like(prefix, true))];
+    let mut branches = vec![
+        Branch::LastName(like(prefix, true)),
+        Branch::CustomEmail(like(prefix, true)),
+    ];
     let first_names: Vec<String> = rows
         .iter()
         .filter(|row| row.kind == 1)
@@ -110,23 +115,19 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
     } else {
         branches.extend(first_names.into_iter().map(Branch::FirstName));
     }
-    let emails: i64 = rows
-        .iter()
-        .find(|row| row.kind == 2)
-        .and_then(|row| row.value.as_deref()?.parse().ok())
-        .unwrap_or(0);
-    match emails {
-        0 => {}
-        n if n > MAX_EMAIL_SORT => branches.push(Branch::EmailWalk(like(prefix, true))),
-        _ => branches.push(Branch::Email(like(prefix, true))),
-    }
-    for row in rows.iter().filter(|row| row.kind >= 3) {
-        let (Some(first), Some((_, last))) = (&row.value, splits.get(row.kind as usize - 3)) else {
+    for row in rows.iter().filter(|row| row.kind >= 2) {
+        let (Some(first), Some((_, last))) = (&row.value, exact.get(row.kind as usize - 2)) else {
             continue;
         };
-        branches.push(Branch::FullName {
-            first: first.clone(),
-            last: like(last, true),
+        branches.push(match last {
+            Some(last) => Branch::FullName {
+                first: first.clone(),
+                last: like(last, true),
+            },
+            None => Branch::DefaultEmail {
+                first: first.clone(),
+                email: like(prefix, true),
+            },
         });
     }
     Ok(branches)
@@ -138,6 +139,7 @@ macro_rules! push_branch {
         let query = &mut $query;
         let search: &Search = $search;
         query.push("SELECT e.last_name, e.first_name, e.emp_no FROM employees e WHERE 1 = 1");
+        let filtered_by_department = search.department.is_some();
         match $branch {
             None => {}
             Some(Branch::LastName(pattern)) => {
@@ -163,15 +165,17 @@ macro_rules! push_branch {
                     .push_bind(last.clone())
                     .push(" ESCAPE '!'");
             }
-            Some(Branch::Email(pattern)) => {
+            Some(Branch::DefaultEmail { first, email }) => {
                 query
+                    .push(" AND e.first_name = ")
+                    .push_bind(first.clone())
                     .push(" AND e.email LIKE ")
-                    .push_bind(pattern.clone())
+                    .push_bind(email.clone())
                     .push(" ESCAPE '!'");
             }
-            Some(Branch::EmailWalk(pattern)) => {
+            Some(Branch::CustomEmail(pattern)) => {
                 query
-                    .push(" AND (e.email || '') LIKE ")
+                    .push(" AND e.email_custom = 1 AND e.email LIKE ")
                     .push_bind(pattern.clone())
                     .push(" ESCAPE '!'");
             }
@@ -209,6 +213,8 @@ macro_rules! push_branch {
         const CURRENT: &str = " AND (SELECT c.dept_no FROM dept_emp c WHERE c.emp_no = e.emp_no \
                                AND c.to_date = '9999-01-01' LIMIT 1)";
         match search.status {
+            // A current department is a current employee: no second look-up.
+            Status::Current if filtered_by_department => {}
             Status::Current => {
                 query.push(CURRENT).push(" IS NOT NULL");
             }
@@ -239,10 +245,12 @@ macro_rules! push_branch {
     }};
 }
 
-/// The statement of a search: one walk, or the union of the branches of a name prefix.
+/// The statement of a search: the keys of one walk, or the union of the branches of a name
+/// prefix, then the cards of that page (look-ups for at most a page of rows).
 macro_rules! build_search {
     ($query:expr, $branches:expr, $search:expr, $after:expr, $fetch:expr) => {{
         let query = &mut $query;
+        query.push(concat!("SELECT ", super::card_columns!(), " FROM ("));
         match $branches {
             [] => push_branch!(*query, None::<&Branch>, $search, $after, $fetch),
             branches => {
@@ -259,6 +267,11 @@ macro_rules! build_search {
                     .push_bind($fetch as i64);
             }
         }
+        query.push(concat!(
+            ") k JOIN employees e ON e.emp_no = k.emp_no",
+            super::card_joins!(),
+            "ORDER BY k.last_name, k.first_name, k.emp_no, cd.from_date DESC"
+        ));
     }};
 }
 
@@ -270,27 +283,20 @@ pub async fn plan(db: &Db, search: &Search) -> sqlx::Result<Vec<Branch>> {
     }
 }
 
-/// Sort keys of up to `fetch` employees matching `search`, after `after`, in order.
+/// Up to `fetch` employees matching `search` after `after`, in order, with their cards.
 pub async fn find(
     db: &Db,
     search: &Search,
     after: Option<&SortKey>,
     fetch: usize,
-) -> sqlx::Result<Vec<SortKey>> {
+) -> sqlx::Result<Vec<Record>> {
     let branches = plan(db, search).await?;
-    let rows: Vec<KeyRow> = dispatch!(db, pool => {
+    let rows: Vec<CardRow> = dispatch!(db, pool => {
         let mut query = QueryBuilder::new("");
         build_search!(query, branches.as_slice(), search, after, fetch);
         query.build_query_as().fetch_all(pool).await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|row| SortKey {
-            last_name: row.last_name,
-            first_name: row.first_name,
-            emp_no: row.emp_no,
-        })
-        .collect())
+    Ok(first_per_employee(rows))
 }
 
 /// `EXPLAIN` of the statement [`find`] runs, on MySQL/MariaDB (the plan test reads it).
