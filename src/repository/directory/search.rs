@@ -89,7 +89,11 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
             .push_bind(like(prefix, true))
             .push(" ESCAPE '!' ORDER BY e.first_name LIMIT ")
             .push_bind((MAX_FIRST_NAMES + 1) as i64)
-            .push(") f");
+            .push(") f UNION ALL SELECT 10, CAST(COUNT(*) AS CHAR) FROM (SELECT 1 AS one FROM employees e WHERE e.last_name LIKE ")
+            .push_bind(like(prefix, true))
+            .push(" ESCAPE '!' LIMIT 1) l UNION ALL SELECT 11, CAST(COUNT(*) AS CHAR) FROM (SELECT 1 AS one FROM employees e WHERE e.email_custom = 1 AND e.email LIKE ")
+            .push_bind(like(prefix, true))
+            .push(" ESCAPE '!' LIMIT 1) c");
         for (i, (first, _)) in exact.iter().enumerate() {
             // Equality, case-insensitive on both (MariaDB's collation; NOCASE on SQLite): a LIKE
             // without a wildcard, or DISTINCT, can make MariaDB skip through every first name.
@@ -101,10 +105,19 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
         }
         query.build_query_as().fetch_all(pool).await?
     });
-    let mut branches = vec![
-        Branch::LastName(like(prefix, true)),
-        Branch::CustomEmail(like(prefix, true)),
-    ];
+    // Branches that the probe found empty are left out: most prefixes need one, which then runs
+    // without a UNION.
+    let found = |kind: i64| {
+        rows.iter()
+            .any(|row| row.kind == kind && row.value.as_deref().is_some_and(|v| v != "0"))
+    };
+    let mut branches = Vec::new();
+    if found(10) {
+        branches.push(Branch::LastName(like(prefix, true)));
+    }
+    if found(11) {
+        branches.push(Branch::CustomEmail(like(prefix, true)));
+    }
     let first_names: Vec<String> = rows
         .iter()
         .filter(|row| row.kind == 1)
@@ -115,7 +128,7 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
     } else {
         branches.extend(first_names.into_iter().map(Branch::FirstName));
     }
-    for row in rows.iter().filter(|row| row.kind >= 2) {
+    for row in rows.iter().filter(|row| (2..10).contains(&row.kind)) {
         let (Some(first), Some((_, last))) = (&row.value, exact.get(row.kind as usize - 2)) else {
             continue;
         };
@@ -166,9 +179,21 @@ macro_rules! push_branch {
                     .push(" ESCAPE '!'");
             }
             Some(Branch::DefaultEmail { first, email }) => {
+                // `first.last…`: the last name starts with what follows the dot, up to the next
+                // dot or `@` (the email itself is still compared whole).
+                let after_dot = email.split_once('.').map_or("", |(_, rest)| rest);
+                let last: String = after_dot
+                    .chars()
+                    .take_while(|c| !matches!(c, '.' | '@' | '%'))
+                    .collect();
+                query.push(" AND e.first_name = ").push_bind(first.clone());
+                if !last.is_empty() && !last.contains('!') {
+                    query
+                        .push(" AND e.last_name LIKE ")
+                        .push_bind(format!("{last}%"))
+                        .push(" ESCAPE '!'");
+                }
                 query
-                    .push(" AND e.first_name = ")
-                    .push_bind(first.clone())
                     .push(" AND e.email LIKE ")
                     .push_bind(email.clone())
                     .push(" ESCAPE '!'");
@@ -248,12 +273,15 @@ macro_rules! push_branch {
 /// The statement of a search: the keys of one walk, or the union of the branches of a name
 /// prefix, then the cards of that page (look-ups for at most a page of rows).
 macro_rules! build_search {
-    ($query:expr, $branches:expr, $search:expr, $after:expr, $fetch:expr) => {{
+    ($query:expr, $plan:expr, $search:expr, $after:expr, $fetch:expr) => {{
         let query = &mut $query;
         query.push(concat!("SELECT ", super::card_columns!(), " FROM ("));
-        match $branches {
-            [] => push_branch!(*query, None::<&Branch>, $search, $after, $fetch),
-            branches => {
+        match $plan {
+            Plan::Walk => push_branch!(*query, None::<&Branch>, $search, $after, $fetch),
+            Plan::Branches(branches) if branches.len() == 1 => {
+                push_branch!(*query, branches.first(), $search, $after, $fetch)
+            }
+            Plan::Branches(branches) => {
                 for (i, branch) in branches.iter().enumerate() {
                     if i > 0 {
                         query.push(" UNION ");
@@ -270,16 +298,33 @@ macro_rules! build_search {
         query.push(concat!(
             ") k JOIN employees e ON e.emp_no = k.emp_no",
             super::card_joins!(),
-            "ORDER BY k.last_name, k.first_name, k.emp_no, cd.from_date DESC"
+            "ORDER BY k.last_name, k.first_name, k.emp_no, cd.from_date DESC, dm.from_date DESC"
         ));
     }};
 }
 
-/// The branches `search` needs (none without a name prefix).
-pub async fn plan(db: &Db, search: &Search) -> sqlx::Result<Vec<Branch>> {
+/// How a search reads: one walk of the name index, or the branches of a name prefix (none when
+/// the probe found that nothing can match).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    Walk,
+    Branches(Vec<Branch>),
+}
+
+impl Plan {
+    pub fn branch_count(&self) -> usize {
+        match self {
+            Plan::Walk => 0,
+            Plan::Branches(branches) => branches.len(),
+        }
+    }
+}
+
+/// The plan of `search`.
+pub async fn plan(db: &Db, search: &Search) -> sqlx::Result<Plan> {
     match &search.needle {
-        Some(Needle::Prefix(prefix)) => branches(db, prefix).await,
-        _ => Ok(Vec::new()),
+        Some(Needle::Prefix(prefix)) => Ok(Plan::Branches(branches(db, prefix).await?)),
+        _ => Ok(Plan::Walk),
     }
 }
 
@@ -290,10 +335,13 @@ pub async fn find(
     after: Option<&SortKey>,
     fetch: usize,
 ) -> sqlx::Result<Vec<Record>> {
-    let branches = plan(db, search).await?;
+    let plan = plan(db, search).await?;
+    if plan == Plan::Branches(Vec::new()) {
+        return Ok(Vec::new());
+    }
     let rows: Vec<CardRow> = dispatch!(db, pool => {
         let mut query = QueryBuilder::new("");
-        build_search!(query, branches.as_slice(), search, after, fetch);
+        build_search!(query, &plan, search, after, fetch);
         query.build_query_as().fetch_all(pool).await?
     });
     Ok(first_per_employee(rows))
@@ -302,13 +350,16 @@ pub async fn find(
 /// `EXPLAIN` of the statement [`find`] runs, on MySQL/MariaDB (the plan test reads it).
 pub async fn explain(
     pool: &sqlx::MySqlPool,
-    branches: &[Branch],
+    plan: &Plan,
     search: &Search,
     after: Option<&SortKey>,
     fetch: usize,
 ) -> sqlx::Result<Vec<sqlx::mysql::MySqlRow>> {
+    if *plan == Plan::Branches(Vec::new()) {
+        return Ok(Vec::new());
+    }
     let mut query = QueryBuilder::<sqlx::MySql>::new("EXPLAIN ");
-    build_search!(query, branches, search, after, fetch);
+    build_search!(query, plan, search, after, fetch);
     query.build().fetch_all(pool).await
 }
 
