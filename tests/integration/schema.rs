@@ -81,7 +81,8 @@ async fn migrations_keep_an_existing_test_db(pool: MySqlPool) {
             "gender",
             "hire_date",
             "email",
-            "password"
+            "password",
+            "email_custom"
         ]
     );
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM revoked_tokens").await, 0);
@@ -110,6 +111,13 @@ async fn migrations_keep_an_existing_test_db(pool: MySqlPool) {
         .await
         .unwrap();
     assert_eq!(email, "pranav.furedi.10198@gmail.com");
+    // A back-filled email is test_db's default one, which the search finds through the names.
+    let custom: i64 = count(
+        &pool,
+        "SELECT CAST(SUM(email_custom) AS SIGNED) FROM employees",
+    )
+    .await;
+    assert_eq!(custom, 0);
     let duplicate = sqlx::query(
         "UPDATE employees SET email = 'pranav.furedi.10198@gmail.com' WHERE emp_no = 10001",
     )
