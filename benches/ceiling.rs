@@ -1,6 +1,6 @@
 //! The ceilings the service is measured against (`bench/run` calls this):
 //!
-//! - `lookup URL CONNECTIONS SECONDS`: the `/users/me` profile query issued straight to the
+//! - `lookup URL CONNECTIONS SECONDS`: the `/users/me` statement (profile, roles, revocation) issued straight to the
 //!   database through sqlx, CONNECTIONS at once, on random seeded emp_nos: the raw ceiling for
 //!   `GET /users/me` on this machine.
 //! - `bcrypt COST ROUNDS`: the time of one bcrypt verification at COST, for the `/token` target
@@ -63,9 +63,14 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
             while Instant::now() < deadline {
                 let emp_no = emp_nos[rng.random_range(0..emp_nos.len())];
                 let started = Instant::now();
-                let profile = employees::repository::employees::find_profile(&db, emp_no)
-                    .await
-                    .expect("query");
+                // The statement /users/me runs: profile, roles and the token's revocation.
+                let profile = employees::repository::employees::find_account_unless_revoked(
+                    &db,
+                    emp_no,
+                    "00000000-0000-4000-8000-000000000000",
+                )
+                .await
+                .expect("query");
                 assert!(profile.is_some());
                 mine.push(started.elapsed());
                 done.fetch_add(1, Ordering::Relaxed);
