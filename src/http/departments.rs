@@ -7,7 +7,7 @@ use axum::{
 };
 
 use crate::{
-    domain::directory::{DepartmentDetail, DepartmentSummary},
+    domain::directory::{DepartmentDetail, DepartmentSummary, Status},
     error::{Detail, Error},
     http::{
         auth::{Authorized, DirectoryRead},
@@ -56,7 +56,8 @@ pub async fn show(
     ))
 }
 
-/// Cards of a department's current staff, paged and filtered like `/employees`.
+/// Cards of a department's current staff, paged and filtered like `/employees` (`status` can only
+/// be `current`).
 #[utoipa::path(get, path = "/departments/{dept_no}/employees", tag = "directory",
     params(("dept_no" = String, Path, description = "Department number", example = "d005"), SearchQuery),
     responses(
@@ -77,6 +78,11 @@ pub async fn staff(
 ) -> Result<Response, Error> {
     let query = SearchQuery::from_request(query)?;
     let (search, cursor) = query.parse()?;
+    if search.status != Status::Current {
+        return Err(Error::BadRequest(
+            "status: a department's staff are its current employees".to_owned(),
+        ));
+    }
     let page = state
         .directory
         .department_staff(&dept_no, search, cursor)

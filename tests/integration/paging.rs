@@ -187,6 +187,14 @@ async fn every_filter_narrows_as_documented(db: Db) {
     assert_eq!(staff, [10198, 500005, 500018, 500027, 500036, 500222]);
     let unknown = get_as(&app, &token, "/departments/d999/employees").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let former = get_as(&app, &token, "/departments/d005/employees?status=former").await;
+    assert_eq!(former.status, StatusCode::BAD_REQUEST);
+    assert!(
+        former.json()["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("status")
+    );
 }
 dual_test!(filters, every_filter_narrows_as_documented);
 
