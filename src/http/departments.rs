@@ -10,7 +10,7 @@ use crate::{
     domain::directory::{DepartmentDetail, DepartmentSummary, Status},
     error::{Detail, Error},
     http::{
-        auth::{Authorized, DirectoryRead},
+        auth::{Authorized, DirectoryRead, Scoped},
         search_query::{CardPageBody, SearchQuery, page_response},
     },
     state::AppState,
@@ -72,7 +72,7 @@ pub async fn show(
 )]
 pub async fn staff(
     State(state): State<AppState>,
-    _caller: Authorized<DirectoryRead>,
+    caller: Scoped<DirectoryRead>,
     Path(dept_no): Path<String>,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
@@ -85,7 +85,8 @@ pub async fn staff(
     }
     let page = state
         .directory
-        .department_staff(&dept_no, search, cursor)
+        // The staff page checks the token's revocation in its own statement.
+        .department_staff(&dept_no, Some(&caller.token.claims.jti), search, cursor)
         .await?;
     Ok(page_response(
         &query,

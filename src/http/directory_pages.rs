@@ -131,7 +131,7 @@ pub async fn directory(
     let found = match query.parse() {
         Ok((search, cursor)) => state
             .directory
-            .search(viewer, &search, cursor)
+            .search(viewer, None, &search, cursor)
             .await
             .map_err(Error::from),
         Err(error) => Err(error),

@@ -15,7 +15,7 @@ use crate::{
     domain::directory::{Card, EmployeeView, History, SalarySpell},
     error::{Detail, Error},
     http::{
-        auth::{Authorized, DirectoryRead, EmployeeRead},
+        auth::{Authorized, DirectoryRead, EmployeeRead, Scoped},
         search_query::{CardPageBody, SearchQuery, page_response},
     },
     service::directory::DirectoryError,
@@ -30,6 +30,7 @@ impl From<DirectoryError> for Error {
             DirectoryError::BadCursor => {
                 Error::BadRequest("cursor: not a cursor of this search".to_owned())
             }
+            DirectoryError::Revoked => Error::InvalidToken,
             DirectoryError::Internal(error) => error,
         }
     }
@@ -84,14 +85,16 @@ pub fn emp_no(path: Result<Path<i32>, PathRejection>) -> Result<i32, Error> {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Authorized<DirectoryRead>,
+    caller: Scoped<DirectoryRead>,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
     let query = SearchQuery::from_request(query)?;
     let (search, cursor) = query.parse()?;
+    // The search checks the token's revocation in its own statement.
+    let jti = Some(caller.token.claims.jti.as_str());
     let page = state
         .directory
-        .search(caller.viewer(), &search, cursor)
+        .search(caller.viewer, jti, &search, cursor)
         .await?;
     Ok(page_response(&query, "/employees", page))
 }

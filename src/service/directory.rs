@@ -11,7 +11,10 @@ use crate::{
         scope::{Scope, Viewer},
     },
     error::Error,
-    repository::directory::{self as repo, figures, search},
+    repository::{
+        directory::{self as repo, figures, search},
+        tokens,
+    },
     service::cursor::CursorKey,
 };
 
@@ -27,6 +30,9 @@ pub enum DirectoryError {
     /// A cursor that this service did not seal for this search.
     #[error("bad cursor")]
     BadCursor,
+    /// The caller's token was revoked (checked in the search's own statement).
+    #[error("revoked token")]
+    Revoked,
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -66,18 +72,20 @@ impl DirectoryService {
         }
     }
 
-    /// Cards matching a search. Former employees only for `hr`.
+    /// Cards matching a search. Former employees only for `hr`. With `jti`, the token is checked
+    /// for revocation in the same statement (`None`: the caller checked it already).
     #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no))]
     pub async fn search(
         &self,
         viewer: Viewer,
+        jti: Option<&str>,
         search: &Search,
         cursor: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
         if search.status != Status::Current && !viewer.can(Scope::Hr) {
             return Err(DirectoryError::NeedsScope(Scope::Hr));
         }
-        self.page("employees", search, cursor).await
+        self.page("employees", search, cursor, jti).await
     }
 
     /// Cards of a department's current staff, filtered like a search.
@@ -85,6 +93,7 @@ impl DirectoryService {
     pub async fn department_staff(
         &self,
         dept_no: &str,
+        jti: Option<&str>,
         search: Search,
         cursor: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
@@ -93,7 +102,7 @@ impl DirectoryService {
             status: Status::Current,
             ..search
         };
-        let page = self.page("staff", &search, cursor).await?;
+        let page = self.page("staff", &search, cursor, jti).await?;
         // An empty page may be an unknown department: only then is it worth asking.
         if page.items.is_empty() && figures::department(&self.db, dept_no).await?.is_none() {
             return Err(DirectoryError::NotFound);
@@ -106,6 +115,7 @@ impl DirectoryService {
         context: &str,
         search: &Search,
         cursor: Option<&str>,
+        jti: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
         let fingerprint = format!("{context}|{}", search.fingerprint());
         let after = match cursor {
@@ -117,7 +127,16 @@ impl DirectoryService {
             None => None,
         };
         let limit = search.limit.clamp(1, 100) as usize;
-        let mut records = search::find(&self.db, search, after.as_ref(), limit + 1).await?;
+        let (mut records, revoked) =
+            search::find(&self.db, search, after.as_ref(), limit + 1, jti).await?;
+        // An empty page carries no revocation column: then the token is looked up on its own.
+        let revoked = match jti {
+            Some(jti) if records.is_empty() => tokens::is_revoked(&self.db, jti).await?,
+            _ => revoked,
+        };
+        if revoked {
+            return Err(DirectoryError::Revoked);
+        }
         let more = records.len() > limit;
         records.truncate(limit);
         let next_cursor = match records.last() {

@@ -194,3 +194,52 @@ async fn former_employees_are_listed_for_hr_only(db: Db) {
     assert_eq!(card["department"], Value::Null);
 }
 dual_test!(former_for_hr, former_employees_are_listed_for_hr_only);
+
+async fn a_revoked_token_is_refused_by_every_directory_endpoint(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state(db).await);
+    let token = token_for(&app, PRANAV, "").await;
+    let uris = [
+        "/employees",
+        "/employees?q=zzzzzz",
+        "/employees?q=fur",
+        "/employees/10198",
+        "/employees/10198/salaries",
+        "/departments",
+        "/departments/d005",
+        "/departments/d005/employees",
+        "/departments/d005/employees?q=zzzzzz",
+    ];
+    for uri in uris {
+        assert_eq!(
+            get_as(&app, &token, uri).await.status,
+            StatusCode::OK,
+            "{uri}"
+        );
+    }
+    let logout = send(
+        &app,
+        with_bearer(
+            axum::http::Request::post("/logout")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+            &token,
+        ),
+    )
+    .await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    // Searches check revocation in their own statement; an empty page looks the token up alone.
+    for uri in uris {
+        let reply = get_as(&app, &token, uri).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some("Bearer error=\"invalid_token\""),
+            "{uri}"
+        );
+    }
+}
+dual_test!(
+    revoked,
+    a_revoked_token_is_refused_by_every_directory_endpoint
+);

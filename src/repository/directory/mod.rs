@@ -60,9 +60,16 @@ pub(crate) struct CardRow {
     manager_first_name: Option<String>,
     manager_last_name: Option<String>,
     manager_email: Option<String>,
+    /// Set by a search that checks its caller's token (`search::find`).
+    #[sqlx(default)]
+    revoked: Option<i64>,
 }
 
 impl CardRow {
+    pub(crate) fn revoked(&self) -> bool {
+        self.revoked.is_some()
+    }
+
     fn into_record(self) -> Record {
         let department = self
             .dept_no

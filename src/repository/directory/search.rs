@@ -147,6 +147,20 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
     Ok(branches)
 }
 
+/// With a token id: a column that says whether that token was revoked, so that a search checks
+/// its caller's token in its own statement (one round trip, as `/users/me` does).
+macro_rules! push_revoked {
+    ($query:expr, $jti:expr) => {{
+        let jti: Option<&str> = $jti;
+        if let Some(jti) = jti {
+            $query
+                .push(", (SELECT 1 FROM revoked_tokens r WHERE r.jti = ")
+                .push_bind(jti.to_owned())
+                .push(") AS revoked");
+        }
+    }};
+}
+
 /// Appends one branch: its own condition, the search's filters, the keyset position, its order.
 ///
 /// `direct`: the statement selects the cards itself, and the status filter uses the joined
@@ -154,14 +168,14 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
 /// look-ups. (The department stays a look-up either way: `cd.dept_no = ?` lets MariaDB drive
 /// from dept_emp and sort a whole department, 387k rows read at full scale.)
 macro_rules! push_branch {
-    ($query:expr, $branch:expr, $search:expr, $after:expr, $fetch:expr, $direct:expr) => {{
+    ($query:expr, $branch:expr, $search:expr, $after:expr, $fetch:expr, $direct:expr, $jti:expr) => {{
         let query = &mut $query;
         let search: &Search = $search;
         let direct: bool = $direct;
         if direct {
+            query.push(concat!("SELECT ", super::card_columns!()));
+            push_revoked!(*query, $jti);
             query.push(concat!(
-                "SELECT ",
-                super::card_columns!(),
                 " FROM employees e",
                 super::card_joins!(),
                 "WHERE 1 = 1"
@@ -298,21 +312,23 @@ macro_rules! push_branch {
 /// is one shorter, never wrong). Several branches are merged by a UNION of their sort keys, then
 /// the page's cards are joined (look-ups for at most a page of rows).
 macro_rules! build_search {
-    ($query:expr, $plan:expr, $search:expr, $after:expr, $fetch:expr) => {{
+    ($query:expr, $plan:expr, $search:expr, $after:expr, $fetch:expr, $jti:expr) => {{
         let query = &mut $query;
         match $plan {
-            Plan::Walk => push_branch!(*query, None::<&Branch>, $search, $after, $fetch, true),
+            Plan::Walk => push_branch!(*query, None::<&Branch>, $search, $after, $fetch, true, $jti),
             Plan::Branches(branches) if branches.len() == 1 => {
-                push_branch!(*query, branches.first(), $search, $after, $fetch, true)
+                push_branch!(*query, branches.first(), $search, $after, $fetch, true, $jti)
             }
             Plan::Branches(branches) => {
-                query.push(concat!("SELECT ", super::card_columns!(), " FROM ("));
+                query.push(concat!("SELECT ", super::card_columns!()));
+                push_revoked!(*query, $jti);
+                query.push(" FROM (");
                 for (i, branch) in branches.iter().enumerate() {
                     if i > 0 {
                         query.push(" UNION ");
                     }
                     query.push("SELECT * FROM (");
-                    push_branch!(*query, Some(branch), $search, $after, $fetch, false);
+                    push_branch!(*query, Some(branch), $search, $after, $fetch, false, None::<&str>);
                     query.push(format!(") b{i}"));
                 }
                 query
@@ -353,23 +369,26 @@ pub async fn plan(db: &Db, search: &Search) -> sqlx::Result<Plan> {
     }
 }
 
-/// Up to `fetch` employees matching `search` after `after`, in order, with their cards.
+/// Up to `fetch` employees matching `search` after `after`, in order, with their cards; and,
+/// given a token id, whether any row says that token was revoked (an empty page says nothing).
 pub async fn find(
     db: &Db,
     search: &Search,
     after: Option<&SortKey>,
     fetch: usize,
-) -> sqlx::Result<Vec<Record>> {
+    jti: Option<&str>,
+) -> sqlx::Result<(Vec<Record>, bool)> {
     let plan = plan(db, search).await?;
     if plan == Plan::Branches(Vec::new()) {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
     let rows: Vec<CardRow> = dispatch!(db, pool => {
         let mut query = QueryBuilder::new("");
-        build_search!(query, &plan, search, after, fetch);
+        build_search!(query, &plan, search, after, fetch, jti);
         query.build_query_as().fetch_all(pool).await?
     });
-    Ok(first_per_employee(rows))
+    let revoked = rows.iter().any(CardRow::revoked);
+    Ok((first_per_employee(rows), revoked))
 }
 
 /// `EXPLAIN` of the statement [`find`] runs, on MySQL/MariaDB (the plan test reads it).
@@ -384,7 +403,7 @@ pub async fn explain(
         return Ok(Vec::new());
     }
     let mut query = QueryBuilder::<sqlx::MySql>::new("EXPLAIN ");
-    build_search!(query, plan, search, after, fetch);
+    build_search!(query, plan, search, after, fetch, None);
     query.build().fetch_all(pool).await
 }
 
