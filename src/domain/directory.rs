@@ -24,6 +24,23 @@ pub struct PersonRef {
     pub email: Option<String>,
 }
 
+impl PersonRef {
+    /// From a LEFT JOIN's nullable columns: `None` when there is nobody.
+    pub fn from_columns(
+        emp_no: Option<i32>,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        email: Option<String>,
+    ) -> Option<PersonRef> {
+        Some(PersonRef {
+            emp_no: emp_no?,
+            first_name: first_name?,
+            last_name: last_name?,
+            email,
+        })
+    }
+}
+
 /// What every employee who may see someone sees: current values, `null` where there is none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Card {

@@ -16,7 +16,9 @@ use axum_extra::extract::CookieJar;
 
 use crate::{
     domain::{
-        directory::{Card, DepartmentDetail, DepartmentSummary, History, Record, SalarySpell},
+        directory::{
+            Card, DepartmentDetail, DepartmentSummary, EmployeeView, History, Record, SalarySpell,
+        },
         scope::{Scope, Viewer},
     },
     error::Error,
@@ -172,15 +174,19 @@ pub async fn employee(
 ) -> Response {
     let shown = async {
         let emp_no = emp_no(path)?;
-        let view = state.directory.employee(viewer, emp_no).await?;
+        let (view, details) = state
+            .directory
+            .employee_with_history(viewer, emp_no)
+            .await?;
+        let (history, salaries) = details.unzip();
         Ok::<_, Error>(match view {
-            crate::domain::directory::EmployeeView::Record(record) => EmployeePage {
+            EmployeeView::Record(record) => EmployeePage {
                 card: record.card.clone(),
-                history: Some(state.directory.history(viewer, emp_no).await?),
-                salaries: Some(state.directory.salaries(viewer, emp_no).await?),
+                history,
+                salaries,
                 record: Some(record),
             },
-            crate::domain::directory::EmployeeView::Card(card) => EmployeePage {
+            EmployeeView::Card(card) => EmployeePage {
                 card,
                 record: None,
                 history: None,

@@ -50,6 +50,9 @@ pub struct CardPage {
     pub next_cursor: Option<String>,
 }
 
+/// A full record's history and salaries, newest first.
+pub type RecordDetails = (History, Vec<SalarySpell>);
+
 /// How much of an employee a caller sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
@@ -201,6 +204,28 @@ impl DirectoryService {
         Ok(match self.visible(viewer, emp_no).await? {
             (record, Access::Record) => EmployeeView::Record(record),
             (record, _) => EmployeeView::Card(record.card),
+        })
+    }
+
+    /// What the record page shows: the view, and with a full record its history and salaries
+    /// (one access check for the three).
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no, emp_no))]
+    pub async fn employee_with_history(
+        &self,
+        viewer: Viewer,
+        emp_no: i32,
+    ) -> Result<(EmployeeView, Option<RecordDetails>), DirectoryError> {
+        Ok(match self.visible(viewer, emp_no).await? {
+            (record, Access::Record) => {
+                let (departments, titles) = repo::history(&self.db, emp_no).await?;
+                let salaries = repo::salaries(&self.db, emp_no).await?;
+                let history = History {
+                    departments,
+                    titles,
+                };
+                (EmployeeView::Record(record), Some((history, salaries)))
+            }
+            (record, _) => (EmployeeView::Card(record.card), None),
         })
     }
 

@@ -64,19 +64,12 @@ pub struct DepartmentFigures {
 
 impl From<DepartmentRow> for DepartmentFigures {
     fn from(row: DepartmentRow) -> Self {
-        let manager = match (
+        let manager = PersonRef::from_columns(
             row.manager_emp_no,
             row.manager_first_name,
             row.manager_last_name,
-        ) {
-            (Some(emp_no), Some(first_name), Some(last_name)) => Some(PersonRef {
-                emp_no,
-                first_name,
-                last_name,
-                email: row.manager_email,
-            }),
-            _ => None,
-        };
+            row.manager_email,
+        );
         DepartmentFigures {
             summary: DepartmentSummary {
                 dept_no: row.dept_no,

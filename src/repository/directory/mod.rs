@@ -75,19 +75,12 @@ impl CardRow {
             .dept_no
             .zip(self.dept_name)
             .map(|(dept_no, dept_name)| DeptRef { dept_no, dept_name });
-        let manager = match (
+        let manager = PersonRef::from_columns(
             self.manager_emp_no,
             self.manager_first_name,
             self.manager_last_name,
-        ) {
-            (Some(emp_no), Some(first_name), Some(last_name)) => Some(PersonRef {
-                emp_no,
-                first_name,
-                last_name,
-                email: self.manager_email,
-            }),
-            _ => None,
-        };
+            self.manager_email,
+        );
         Record {
             card: Card {
                 emp_no: self.emp_no,
