@@ -365,7 +365,7 @@ pub async fn generate(
 
     add_managers(db, options.rng_seed, &chunks).await?;
     let mut tx = db.begin().await?;
-    crate::repository::directory::figures::recount(&mut tx).await?;
+    crate::repository::directory::refresh(&mut tx).await?;
     tx.commit().await?;
     let elapsed = started.elapsed();
     tracing::info!(

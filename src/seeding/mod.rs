@@ -143,8 +143,8 @@ pub async fn load_seed(
         // Roles too: a grant that an admin withdrew is not given back by the next seeding.
         let roles: Vec<_> = data.roles.into_iter().filter(|r| mine(&r.emp_no)).collect();
         report.rows_added += repo::insert_roles(&mut tx, &roles, batch).await?;
-        // Headcount and payroll follow the rows just added.
-        crate::repository::directory::figures::recount(&mut tx).await?;
+        // Headcount, payroll and the first names follow the rows just added.
+        crate::repository::directory::refresh(&mut tx).await?;
     }
     tx.commit().await?;
     tracing::info!(

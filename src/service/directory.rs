@@ -12,7 +12,7 @@ use crate::{
     },
     error::Error,
     repository::{
-        directory::{self as repo, figures, search},
+        directory::{self as repo, figures, kept::Kept, search},
         tokens,
     },
     service::cursor::CursorKey,
@@ -64,6 +64,8 @@ enum Access {
 pub struct DirectoryService {
     db: Db,
     cursors: CursorKey,
+    /// What this instance keeps between requests: plans of name prefixes, department heads.
+    kept: Kept,
 }
 
 impl DirectoryService {
@@ -72,6 +74,7 @@ impl DirectoryService {
         Self {
             db,
             cursors: CursorKey::derive(secret),
+            kept: Kept::default(),
         }
     }
 
@@ -131,7 +134,7 @@ impl DirectoryService {
         };
         let limit = search.limit.clamp(1, 100) as usize;
         let (mut records, revoked) =
-            search::find(&self.db, search, after.as_ref(), limit + 1, jti).await?;
+            search::find(&self.db, &self.kept, search, after.as_ref(), limit + 1, jti).await?;
         // An empty page carries no revocation column: then the token is looked up on its own.
         let revoked = match jti {
             Some(jti) if records.is_empty() => tokens::is_revoked(&self.db, jti).await?,
@@ -184,7 +187,7 @@ impl DirectoryService {
         viewer: Viewer,
         emp_no: i32,
     ) -> Result<(Record, Access), DirectoryError> {
-        let record = repo::records(&self.db, &[emp_no])
+        let record = repo::records(&self.db, &self.kept, &[emp_no])
             .await?
             .pop()
             .ok_or(DirectoryError::NotFound)?;

@@ -14,6 +14,7 @@ mod dos;
 mod dual_stack;
 mod health;
 mod instances;
+mod kept;
 mod leaks;
 mod limits;
 mod lockout;

@@ -86,6 +86,12 @@ async fn migrations_keep_an_existing_test_db(pool: MySqlPool) {
         ]
     );
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM revoked_tokens").await, 0);
+    // The first names, for the search, are those of the rows the database already held.
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM first_names").await,
+        count(&pool, "SELECT COUNT(DISTINCT first_name) FROM employees").await
+    );
+    assert!(count(&pool, "SELECT COUNT(*) FROM first_names").await > 0);
     // The figures of the departments are counted from the rows the database already held.
     assert_eq!(
         count(
@@ -143,8 +149,10 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
             "department_figures",
             "dept_emp",
             "dept_manager",
+            "directory_version",
             "employees",
             "employee_roles",
+            "first_names",
             "revoked_tokens",
             "salaries",
             "titles"

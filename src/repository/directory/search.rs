@@ -6,146 +6,21 @@
 //! primary-key look-up, and LIMIT stops the walk. With a name prefix, each way `q` can match is a
 //! branch that reads its own index in sort order (a page at most), and the database merges the
 //! branches: no branch sorts more than a page, nothing scans the table (BENCHMARKS.md has the
-//! plans and counts at test_db's scale).
+//! plans and counts at test_db's scale). Which branches a prefix has is the probe's answer
+//! (`plan`), kept by the service and checked against the version each page reads.
 
 use sqlx::QueryBuilder;
 
-use super::{CardRow, first_per_employee};
+use super::{
+    cards::{CardRow, assemble},
+    kept::Kept,
+    plan::{self, Branch, Plan},
+};
 use crate::{
     db::Db,
     dispatch,
     domain::directory::{Needle, Record, Search, SortKey, Status},
 };
-
-/// First names matching a prefix up to which each gets its own branch (an index range in sort
-/// order); beyond it one branch walks the name index instead.
-const MAX_FIRST_NAMES: usize = 20;
-
-/// A LIKE pattern for `text` taken literally (`!` escapes), with `%` appended for a prefix.
-fn like(text: &str, prefix: bool) -> String {
-    let mut pattern = String::with_capacity(text.len() + 1);
-    for c in text.chars() {
-        if matches!(c, '!' | '%' | '_') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    if prefix {
-        pattern.push('%');
-    }
-    pattern
-}
-
-/// One way a name prefix can match. `|| ''` hides a column from the optimizer, so that the
-/// branch walks the name index in order instead of reading (and sorting) a huge range.
-///
-/// Emails: a default one (`first.last.empno@gmail.com`, see `email_custom`) that starts with a
-/// prefix without a dot has a first name that starts with it, which the first-name branches find;
-/// with a dot, its first name is the part before it (`DefaultEmail`, in name order too). Only the
-/// few other emails are read from the email index (`CustomEmail`) and sorted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Branch {
-    LastName(String),
-    FirstName(String),
-    FirstNameWalk(String),
-    FullName { first: String, last: String },
-    DefaultEmail { first: String, email: String },
-    CustomEmail(String),
-}
-
-/// What the probe found out about a prefix, in one round trip.
-#[derive(sqlx::FromRow)]
-struct ProbeRow {
-    kind: i64,
-    value: Option<String>,
-}
-
-/// The branches of a name prefix: which first names it starts, and which stored first names the
-/// parts before a space or an email's first dot are.
-async fn branches(db: &Db, prefix: &str) -> sqlx::Result<Vec<Branch>> {
-    let mut exact: Vec<(&str, Option<&str>)> = prefix
-        .match_indices(' ')
-        .map(|(i, _)| (&prefix[..i], Some(&prefix[i + 1..])))
-        .filter(|(first, last)| !first.is_empty() && last.is_some_and(|l| !l.is_empty()))
-        .take(3)
-        .collect();
-    let email_first = prefix
-        .split_once('.')
-        .map(|(first, _)| first)
-        .filter(|first| !first.is_empty() && !first.contains('@'));
-    if let Some(first) = email_first {
-        exact.push((first, None));
-    }
-    let equals = match db {
-        Db::MySql(_) => "e.first_name = ",
-        Db::Sqlite(_) => "e.first_name COLLATE NOCASE = ",
-    };
-    let rows: Vec<ProbeRow> = dispatch!(db, pool => {
-        let mut query = QueryBuilder::new(
-            "SELECT 1 AS kind, first_name AS value FROM (SELECT DISTINCT e.first_name FROM employees e \
-             WHERE e.first_name LIKE ",
-        );
-        // MariaDB skips from name to name through the index (a look-up per distinct first name).
-        // Re-executing the cached statement, it sometimes reads the range row by row instead:
-        // every row of the names matched, 6k at full scale for a common name (plans.rs).
-        query
-            .push_bind(like(prefix, true))
-            .push(" ESCAPE '!') f UNION ALL SELECT 10, CAST(COUNT(*) AS CHAR) FROM (SELECT 1 AS one FROM employees e WHERE e.last_name LIKE ")
-            .push_bind(like(prefix, true))
-            .push(" ESCAPE '!' LIMIT 1) l UNION ALL SELECT 11, CAST(COUNT(*) AS CHAR) FROM (SELECT 1 AS one FROM employees e WHERE e.email_custom = 1 AND e.email LIKE ")
-            .push_bind(like(prefix, true))
-            .push(" ESCAPE '!' LIMIT 1) c");
-        for (i, (first, _)) in exact.iter().enumerate() {
-            // Equality, case-insensitive on both (MariaDB's collation; NOCASE on SQLite): a LIKE
-            // without a wildcard, or DISTINCT, can make MariaDB skip through every first name.
-            // One row: the stored spelling (test_db spells each first name one way).
-            query
-                .push(format!(" UNION ALL SELECT {}, first_name FROM (SELECT e.first_name FROM employees e WHERE {equals}", 2 + i))
-                .push_bind((*first).to_owned())
-                .push(format!(" LIMIT 1) s{i}"));
-        }
-        query.build_query_as().fetch_all(pool).await?
-    });
-    // Branches that the probe found empty are left out: most prefixes need one, which then runs
-    // without a UNION.
-    let found = |kind: i64| {
-        rows.iter()
-            .any(|row| row.kind == kind && row.value.as_deref().is_some_and(|v| v != "0"))
-    };
-    let mut branches = Vec::new();
-    if found(10) {
-        branches.push(Branch::LastName(like(prefix, true)));
-    }
-    if found(11) {
-        branches.push(Branch::CustomEmail(like(prefix, true)));
-    }
-    let first_names: Vec<String> = rows
-        .iter()
-        .filter(|row| row.kind == 1)
-        .filter_map(|row| row.value.clone())
-        .collect();
-    if first_names.len() > MAX_FIRST_NAMES {
-        branches.push(Branch::FirstNameWalk(like(prefix, true)));
-    } else {
-        branches.extend(first_names.into_iter().map(Branch::FirstName));
-    }
-    for row in rows.iter().filter(|row| (2..10).contains(&row.kind)) {
-        let (Some(first), Some((_, last))) = (&row.value, exact.get(row.kind as usize - 2)) else {
-            continue;
-        };
-        branches.push(match last {
-            Some(last) => Branch::FullName {
-                first: first.clone(),
-                last: like(last, true),
-            },
-            None => Branch::DefaultEmail {
-                first: first.clone(),
-                email: like(prefix, true),
-            },
-        });
-    }
-    Ok(branches)
-}
 
 /// With a token id: a column that says whether that token was revoked, so that a search checks
 /// its caller's token in its own statement (one round trip, as `/users/me` does).
@@ -173,11 +48,11 @@ macro_rules! push_branch {
         let search: &Search = $search;
         let direct: bool = $direct;
         if direct {
-            query.push(concat!("SELECT ", super::card_columns!()));
+            query.push(concat!("SELECT ", super::cards::card_columns!()));
             push_revoked!(*query, $jti);
             query.push(concat!(
                 " FROM employees e",
-                super::card_joins!(),
+                super::cards::card_joins!(),
                 "WHERE 1 = 1"
             ));
         } else {
@@ -315,12 +190,22 @@ macro_rules! build_search {
     ($query:expr, $plan:expr, $search:expr, $after:expr, $fetch:expr, $jti:expr) => {{
         let query = &mut $query;
         match $plan {
-            Plan::Walk => push_branch!(*query, None::<&Branch>, $search, $after, $fetch, true, $jti),
+            Plan::Walk => {
+                push_branch!(*query, None::<&Branch>, $search, $after, $fetch, true, $jti)
+            }
             Plan::Branches(branches) if branches.len() == 1 => {
-                push_branch!(*query, branches.first(), $search, $after, $fetch, true, $jti)
+                push_branch!(
+                    *query,
+                    branches.first(),
+                    $search,
+                    $after,
+                    $fetch,
+                    true,
+                    $jti
+                )
             }
             Plan::Branches(branches) => {
-                query.push(concat!("SELECT ", super::card_columns!()));
+                query.push(concat!("SELECT ", super::cards::card_columns!()));
                 push_revoked!(*query, $jti);
                 query.push(" FROM (");
                 for (i, branch) in branches.iter().enumerate() {
@@ -328,7 +213,15 @@ macro_rules! build_search {
                         query.push(" UNION ");
                     }
                     query.push("SELECT * FROM (");
-                    push_branch!(*query, Some(branch), $search, $after, $fetch, false, None::<&str>);
+                    push_branch!(
+                        *query,
+                        Some(branch),
+                        $search,
+                        $after,
+                        $fetch,
+                        false,
+                        None::<&str>
+                    );
                     query.push(format!(") b{i}"));
                 }
                 query
@@ -336,59 +229,78 @@ macro_rules! build_search {
                     .push_bind($fetch as i64);
                 query.push(concat!(
                     ") k JOIN employees e ON e.emp_no = k.emp_no",
-                    super::card_joins!(),
-                    "ORDER BY k.last_name, k.first_name, k.emp_no, cd.from_date DESC, dm.from_date DESC"
+                    super::cards::card_joins!(),
+                    "ORDER BY k.last_name, k.first_name, k.emp_no, cd.from_date DESC"
                 ));
             }
         }
     }};
 }
 
-/// How a search reads: one walk of the name index, or the branches of a name prefix (none when
-/// the probe found that nothing can match).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
-    Walk,
-    Branches(Vec<Branch>),
-}
-
-impl Plan {
-    pub fn branch_count(&self) -> usize {
-        match self {
-            Plan::Walk => 0,
-            Plan::Branches(branches) => branches.len(),
-        }
-    }
-}
-
-/// The plan of `search`.
-pub async fn plan(db: &Db, search: &Search) -> sqlx::Result<Plan> {
-    match &search.needle {
-        Some(Needle::Prefix(prefix)) => Ok(Plan::Branches(branches(db, prefix).await?)),
-        _ => Ok(Plan::Walk),
-    }
-}
-
 /// Up to `fetch` employees matching `search` after `after`, in order, with their cards; and,
 /// given a token id, whether any row says that token was revoked (an empty page says nothing).
+///
+/// A name prefix's plan comes from `kept` when it holds one, else from the probe. The page's
+/// rows say which version of the directory they were read at: when it is not the plan's, or when a
+/// kept plan found nothing, the plan is found out again and, if it changed, the page read again
+/// (once: a second change meanwhile is a race that any two statements have).
 pub async fn find(
     db: &Db,
+    kept: &Kept,
     search: &Search,
     after: Option<&SortKey>,
     fetch: usize,
     jti: Option<&str>,
 ) -> sqlx::Result<(Vec<Record>, bool)> {
-    let plan = plan(db, search).await?;
-    if plan == Plan::Branches(Vec::new()) {
-        return Ok((Vec::new(), false));
+    let Some(Needle::Prefix(prefix)) = &search.needle else {
+        let (records, revoked, _) = page(db, kept, &Plan::Walk, search, after, fetch, jti).await?;
+        return Ok((records, revoked));
+    };
+    let (mut plan, mut version, mut was_kept) = match kept.plans.get(prefix) {
+        Some((plan, version)) => (plan, version, true),
+        None => {
+            let (plan, version) = plan::probe(db, &kept.plans, prefix).await?;
+            (plan, version, false)
+        }
+    };
+    for attempt in 0..2 {
+        if plan.branch_count() == 0 {
+            break;
+        }
+        let (records, revoked, seen) = page(db, kept, &plan, search, after, fetch, jti).await?;
+        let stale = seen.map_or(was_kept, |seen| seen != version);
+        if !stale || attempt == 1 {
+            return Ok((records, revoked));
+        }
+        let (fresh, fresh_version) = plan::probe(db, &kept.plans, prefix).await?;
+        if fresh == plan {
+            // The names grew, but not where this prefix reads.
+            return Ok((records, revoked));
+        }
+        (plan, version, was_kept) = (fresh, fresh_version, false);
     }
+    Ok((Vec::new(), false))
+}
+
+/// One statement of `plan`: its records, whether the token was revoked, the directory's version
+/// read (none on an empty page).
+async fn page(
+    db: &Db,
+    kept: &Kept,
+    plan: &Plan,
+    search: &Search,
+    after: Option<&SortKey>,
+    fetch: usize,
+    jti: Option<&str>,
+) -> sqlx::Result<(Vec<Record>, bool, Option<i64>)> {
     let rows: Vec<CardRow> = dispatch!(db, pool => {
         let mut query = QueryBuilder::new("");
-        build_search!(query, &plan, search, after, fetch, jti);
+        build_search!(query, plan, search, after, fetch, jti);
         query.build_query_as().fetch_all(pool).await?
     });
     let revoked = rows.iter().any(CardRow::revoked);
-    Ok((first_per_employee(rows), revoked))
+    let version = rows.first().map(CardRow::directory_version);
+    Ok((assemble(db, kept, rows).await?, revoked, version))
 }
 
 /// `EXPLAIN` of the statement [`find`] runs, on MySQL/MariaDB (the plan test reads it).
@@ -405,13 +317,4 @@ pub async fn explain(
     let mut query = QueryBuilder::<sqlx::MySql>::new("EXPLAIN ");
     build_search!(query, plan, search, after, fetch, None);
     query.build().fetch_all(pool).await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn wildcards_are_literal() {
-        assert_eq!(super::like("a%b_c!", true), "a!%b!_c!!%");
-        assert_eq!(super::like("a b", false), "a b");
-    }
 }
