@@ -64,13 +64,15 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
                 let emp_no = emp_nos[rng.random_range(0..emp_nos.len())];
                 let started = Instant::now();
                 // The statement /users/me runs: profile, roles and the token's revocation.
-                let profile = employees::repository::employees::find_account_unless_revoked(
-                    &db,
+                let token = employees::domain::TokenRef {
+                    jti: "00000000-0000-4000-8000-000000000000",
                     emp_no,
-                    "00000000-0000-4000-8000-000000000000",
-                )
-                .await
-                .expect("query");
+                    issued_at: 0,
+                };
+                let profile =
+                    employees::repository::employees::find_account_unless_revoked(&db, &token)
+                        .await
+                        .expect("query");
                 assert!(profile.is_some());
                 mine.push(started.elapsed());
                 done.fetch_add(1, Ordering::Relaxed);

@@ -32,6 +32,12 @@ pub enum Error {
     /// A query parameter that cannot be used; the detail names it.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A change that the current data does not allow; the detail says why.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A JSON body with missing or malformed fields, each named.
+    #[error("invalid body")]
+    InvalidBody(Vec<FieldError>),
     #[error("too many failed login attempts")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("unsupported media type")]
@@ -89,6 +95,23 @@ impl OAuthError {
     }
 }
 
+/// One field of a refused JSON body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    #[schema(example = "from_date")]
+    pub field: String,
+    #[schema(example = "an ISO date (YYYY-MM-DD) is needed")]
+    pub message: String,
+}
+
+/// `422`: `{"detail": "Invalid request body", "errors": [...]}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InvalidBodyDetail {
+    #[schema(example = "Invalid request body")]
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
 /// `{"detail": "..."}`, the body of every error outside `POST /token`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Detail {
@@ -123,6 +146,8 @@ impl Error {
             Error::OAuth(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Rejected { status, .. } => *status,
@@ -173,7 +198,15 @@ impl IntoResponse for Error {
                 response
             }
             Error::NotFound => detail(status, "Not found"),
-            Error::BadRequest(message) => detail(status, message),
+            Error::BadRequest(message) | Error::Conflict(message) => detail(status, message),
+            Error::InvalidBody(errors) => (
+                status,
+                Json(InvalidBodyDetail {
+                    detail: "Invalid request body".to_owned(),
+                    errors,
+                }),
+            )
+                .into_response(),
             Error::OAuth(body) => {
                 let mut response = (status, Json(body)).into_response();
                 response

@@ -9,7 +9,7 @@ use axum_extra::extract::cookie::Key;
 use crate::{
     db::Db,
     http::health::Readiness,
-    service::{auth::AuthService, directory::DirectoryService},
+    service::{auth::AuthService, directory::DirectoryService, hr::HrService},
 };
 
 #[derive(Clone)]
@@ -17,6 +17,7 @@ pub struct AppState {
     pub db: Db,
     pub auth: Arc<AuthService>,
     pub directory: Arc<DirectoryService>,
+    pub hr: Arc<HrService>,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
     pub readiness: Arc<Readiness>,
@@ -31,6 +32,7 @@ impl AppState {
         limits: Limits,
     ) -> Self {
         Self {
+            hr: Arc::new(HrService::new(db.clone())),
             db,
             auth: Arc::new(auth),
             directory: Arc::new(directory),

@@ -1,6 +1,7 @@
 //! Domain types: the rows of test_db as the seeders write them, and what the services read back.
 
 pub mod directory;
+pub mod hr;
 pub mod scope;
 
 use chrono::NaiveDate;
@@ -119,6 +120,16 @@ pub struct RoleGrant {
 
 /// The login email that test_db employees are given: `firstname.lastname.EMPNO@gmail.com`, lower
 /// case, spaces dropped. The back-fill's SQL builds the same string.
+/// What the statements that check a token need of it: its id (revocation) and who it was issued to
+/// when (refused when the employee's tokens were cut off at or after that moment).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenRef<'a> {
+    pub jti: &'a str,
+    pub emp_no: i32,
+    /// `iat`, unix seconds.
+    pub issued_at: i64,
+}
+
 pub fn default_email(first_name: &str, last_name: &str, emp_no: i32) -> String {
     format!("{first_name}.{last_name}.{emp_no}@gmail.com")
         .replace(' ', "")

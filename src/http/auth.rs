@@ -108,6 +108,13 @@ impl Need for EmployeeRead {
     const NAMED: Scope = Scope::Directory;
 }
 
+/// HR changes (`hr`).
+pub struct HrWrite;
+impl Need for HrWrite {
+    const ANY_OF: &'static [Scope] = &[Scope::Hr];
+    const NAMED: Scope = Scope::Hr;
+}
+
 /// A token with the scope `N` needs, whose signature and claims are valid. Revocation is checked
 /// by the handler's own query (`/users/me` reads the profile and the revocation together).
 pub struct Scoped<N> {

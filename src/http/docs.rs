@@ -13,7 +13,7 @@ use crate::{
     http::{
         departments, employees,
         health::{self, Health},
-        logout, pages,
+        hr, logout, pages,
         search_query::CardPageBody,
         token::{self, TokenResponse},
         token_request::TokenRequest,
@@ -50,6 +50,10 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
         employees::show,
         employees::history,
         employees::salaries,
+        hr::title,
+        hr::department,
+        hr::salary,
+        hr::termination,
         departments::list,
         departments::show,
         departments::staff,
@@ -64,6 +68,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
     tags(
         (name = "auth", description = "Login and logout"),
         (name = "users", description = "The logged-in employee"),
+        (name = "hr", description = "HR changes (scope `hr`): each one transaction, on record in the audit trail"),
         (name = "directory", description = "Employees and departments, as the caller's scopes allow"),
         (name = "pages", description = "HTML pages for browsers"),
         (name = "health", description = "Probes"),

@@ -91,10 +91,10 @@ pub async fn list(
     let query = SearchQuery::from_request(query)?;
     let (search, cursor) = query.parse()?;
     // The search checks the token's revocation in its own statement.
-    let jti = Some(caller.token.claims.jti.as_str());
+    let token = caller.token.claims.token_ref();
     let page = state
         .directory
-        .search(caller.viewer, jti, &search, cursor)
+        .search(caller.viewer, token.as_ref(), &search, cursor)
         .await?;
     Ok(page_response(&query, "/employees", page))
 }

@@ -1,6 +1,7 @@
 //! HTTP: the router, the layers in front of it, and one module per resource.
 
 pub mod auth;
+pub mod body;
 pub mod browser;
 pub mod client;
 pub mod cookies;
@@ -9,6 +10,7 @@ pub mod directory_pages;
 pub mod docs;
 pub mod employees;
 pub mod health;
+pub mod hr;
 pub mod limits;
 pub mod logout;
 pub mod pages;
@@ -78,6 +80,10 @@ pub fn app(state: AppState) -> Router {
         .route("/employees/{emp_no}", get(employees::show))
         .route("/employees/{emp_no}/history", get(employees::history))
         .route("/employees/{emp_no}/salaries", get(employees::salaries))
+        .route("/employees/{emp_no}/title", post(hr::title))
+        .route("/employees/{emp_no}/department", post(hr::department))
+        .route("/employees/{emp_no}/salary", post(hr::salary))
+        .route("/employees/{emp_no}/termination", post(hr::termination))
         .route(
             "/departments",
             negotiated(departments::list, directory_pages::departments),

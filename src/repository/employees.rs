@@ -3,7 +3,7 @@
 use crate::{
     db::Db,
     dispatch,
-    domain::{Account, Credentials, Profile, normalize_email, scope::Role},
+    domain::{Account, Credentials, Profile, TokenRef, normalize_email, scope::Role},
 };
 
 #[derive(sqlx::FromRow)]
@@ -67,7 +67,8 @@ const PROFILE_UNLESS_REVOKED: &str = concat!(
     ", CASE WHEN EXISTS (SELECT 1 FROM dept_manager m
                          WHERE m.emp_no = e.emp_no AND m.to_date = '9999-01-01') THEN 1 ELSE 0 END AS manager,
        (SELECT GROUP_CONCAT(g.role) FROM employee_roles g WHERE g.emp_no = e.emp_no) AS granted,
-       CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) THEN 1 ELSE 0 END AS revoked",
+       CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) OR e.tokens_not_before >= ?
+            THEN 1 ELSE 0 END AS revoked",
     " FROM employees e WHERE e.emp_no = ?"
 );
 
@@ -105,15 +106,19 @@ impl AccountRow {
     }
 }
 
-/// Loads an employee's profile and roles for a token: `None` when the employee does not exist or
-/// the token (`jti`) has been revoked.
+/// Loads an employee's profile and roles for a token: `None` when the employee does not exist,
+/// the token was revoked, or every token issued to the employee until after it was (termination).
 pub async fn find_account_unless_revoked(
     db: &Db,
-    emp_no: i32,
-    jti: &str,
+    token: &TokenRef<'_>,
 ) -> sqlx::Result<Option<Account>> {
     let row: Option<AccountRow> = dispatch!(db, pool => {
-        sqlx::query_as(PROFILE_UNLESS_REVOKED).bind(jti).bind(emp_no).fetch_optional(pool).await?
+        sqlx::query_as(PROFILE_UNLESS_REVOKED)
+            .bind(token.jti)
+            .bind(token.issued_at)
+            .bind(token.emp_no)
+            .fetch_optional(pool)
+            .await?
     });
     Ok(row
         .filter(|row| row.revoked == 0)

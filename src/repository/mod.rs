@@ -1,7 +1,9 @@
 //! The repository layer: every SQL statement of the service, with bound parameters only.
 
+pub mod audit;
 pub mod directory;
 pub mod employees;
+pub mod hr;
 pub mod roles;
 pub mod seed;
 pub mod tokens;

@@ -1,6 +1,6 @@
 //! Revoked tokens, shared by every instance through the database.
 
-use crate::{db::Db, dispatch};
+use crate::{db::Db, dispatch, domain::TokenRef};
 
 /// Records a token's `jti` as revoked until `expires_at` (unix seconds). Revoking twice is fine.
 pub async fn revoke(db: &Db, jti: &str, expires_at: i64) -> sqlx::Result<()> {
@@ -12,12 +12,18 @@ pub async fn revoke(db: &Db, jti: &str, expires_at: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn is_revoked(db: &Db, jti: &str) -> sqlx::Result<bool> {
+/// Whether the token was revoked, or issued before its employee's tokens were cut off.
+pub async fn is_revoked(db: &Db, token: &TokenRef<'_>) -> sqlx::Result<bool> {
     let found: Option<i64> = dispatch!(db, pool => {
-        sqlx::query_scalar("SELECT 1 FROM revoked_tokens WHERE jti = ?")
-            .bind(jti)
-            .fetch_optional(pool)
-            .await?
+        sqlx::query_scalar(
+            "SELECT 1 FROM revoked_tokens WHERE jti = ? \
+             UNION ALL SELECT 1 FROM employees WHERE emp_no = ? AND tokens_not_before >= ?",
+        )
+        .bind(token.jti)
+        .bind(token.emp_no)
+        .bind(token.issued_at)
+        .fetch_optional(pool)
+        .await?
     });
     Ok(found.is_some())
 }

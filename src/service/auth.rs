@@ -210,15 +210,16 @@ impl AuthService {
     /// The profile and roles of a token's employee, in one query that also checks the token was
     /// not revoked. A revoked token, or one for an employee who no longer exists, proves nothing.
     pub async fn account(&self, claims: &Claims) -> Result<Account, Error> {
-        let emp_no = claims.emp_no().ok_or(Error::InvalidToken)?;
-        employees::find_account_unless_revoked(&self.db, emp_no, &claims.jti)
+        let token = claims.token_ref().ok_or(Error::InvalidToken)?;
+        employees::find_account_unless_revoked(&self.db, &token)
             .await?
             .ok_or(Error::InvalidToken)
     }
 
-    /// `InvalidToken` when the token was revoked.
+    /// `InvalidToken` when the token was revoked, or its employee's tokens were cut off since.
     pub async fn ensure_not_revoked(&self, claims: &Claims) -> Result<(), Error> {
-        match tokens::is_revoked(&self.db, &claims.jti).await? {
+        let token = claims.token_ref().ok_or(Error::InvalidToken)?;
+        match tokens::is_revoked(&self.db, &token).await? {
             true => Err(Error::InvalidToken),
             false => Ok(()),
         }

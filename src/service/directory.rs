@@ -4,6 +4,7 @@
 use crate::{
     db::Db,
     domain::{
+        TokenRef,
         directory::{
             Card, DepartmentDetail, DepartmentSummary, EmployeeView, History, Record, SalarySpell,
             Search, SortKey, Status,
@@ -78,20 +79,20 @@ impl DirectoryService {
         }
     }
 
-    /// Cards matching a search. Former employees only for `hr`. With `jti`, the token is checked
+    /// Cards matching a search. Former employees only for `hr`. With `token`, it is checked
     /// for revocation in the same statement (`None`: the caller checked it already).
     #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no))]
     pub async fn search(
         &self,
         viewer: Viewer,
-        jti: Option<&str>,
+        token: Option<&TokenRef<'_>>,
         search: &Search,
         cursor: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
         if search.status != Status::Current && !viewer.can(Scope::Hr) {
             return Err(DirectoryError::NeedsScope(Scope::Hr));
         }
-        self.page("employees", search, cursor, jti).await
+        self.page("employees", search, cursor, token).await
     }
 
     /// Cards of a department's current staff, filtered like a search.
@@ -99,7 +100,7 @@ impl DirectoryService {
     pub async fn department_staff(
         &self,
         dept_no: &str,
-        jti: Option<&str>,
+        token: Option<&TokenRef<'_>>,
         search: Search,
         cursor: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
@@ -108,7 +109,7 @@ impl DirectoryService {
             status: Status::Current,
             ..search
         };
-        let page = self.page("staff", &search, cursor, jti).await?;
+        let page = self.page("staff", &search, cursor, token).await?;
         // An empty page may be an unknown department: only then is it worth asking.
         if page.items.is_empty() && figures::department(&self.db, dept_no).await?.is_none() {
             return Err(DirectoryError::NotFound);
@@ -121,7 +122,7 @@ impl DirectoryService {
         context: &str,
         search: &Search,
         cursor: Option<&str>,
-        jti: Option<&str>,
+        token: Option<&TokenRef<'_>>,
     ) -> Result<CardPage, DirectoryError> {
         let fingerprint = format!("{context}|{}", search.fingerprint());
         let after = match cursor {
@@ -133,11 +134,18 @@ impl DirectoryService {
             None => None,
         };
         let limit = search.limit.clamp(1, 100) as usize;
-        let (mut records, revoked) =
-            search::find(&self.db, &self.kept, search, after.as_ref(), limit + 1, jti).await?;
+        let (mut records, revoked) = search::find(
+            &self.db,
+            &self.kept,
+            search,
+            after.as_ref(),
+            limit + 1,
+            token,
+        )
+        .await?;
         // An empty page carries no revocation column: then the token is looked up on its own.
-        let revoked = match jti {
-            Some(jti) if records.is_empty() => tokens::is_revoked(&self.db, jti).await?,
+        let revoked = match token {
+            Some(token) if records.is_empty() => tokens::is_revoked(&self.db, token).await?,
             _ => revoked,
         };
         if revoked {

@@ -27,6 +27,15 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// What the statements that check this token need of it.
+    pub fn token_ref(&self) -> Option<crate::domain::TokenRef<'_>> {
+        Some(crate::domain::TokenRef {
+            jti: &self.jti,
+            emp_no: self.emp_no()?,
+            issued_at: self.iat,
+        })
+    }
+
     pub fn emp_no(&self) -> Option<i32> {
         self.sub.parse().ok()
     }

@@ -13,6 +13,8 @@ mod directory_pages;
 mod dos;
 mod dual_stack;
 mod health;
+mod hr;
+mod hr_refusals;
 mod instances;
 mod kept;
 mod leaks;

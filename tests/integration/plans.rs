@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use employees::{
     db::Db,
+    domain::TokenRef,
     domain::directory::{Needle, Search, SortKey, Status},
     repository::directory::{self as repo, kept::Kept, plan, search},
     seeding::generator::{GenerateOptions, generate},
@@ -57,6 +58,11 @@ async fn cost<F: Future<Output = ()>>(pool: &MySqlPool, work: F) -> (i64, i64) {
 
 /// A token id, as the API's searches carry for the revocation column.
 const JTI: &str = "00000000-0000-4000-8000-000000000000";
+const TOKEN: TokenRef<'static> = TokenRef {
+    jti: JTI,
+    emp_no: 10001,
+    issued_at: 0,
+};
 
 fn search(needle: Option<&str>) -> Search {
     Search {
@@ -171,7 +177,7 @@ async fn every_directory_query_reads_about_a_page_at_full_scale(pool: MySqlPool)
     // and the probe is counted on its own.
     let kept = Kept::default();
     for (name, shape) in &shapes {
-        let (first, _) = search::find(&single, &kept, shape, None, 21, Some(JTI))
+        let (first, _) = search::find(&single, &kept, shape, None, 21, Some(&TOKEN))
             .await
             .unwrap();
         assert!(!first.is_empty(), "{name} finds someone");
@@ -184,7 +190,7 @@ async fn every_directory_query_reads_about_a_page_at_full_scale(pool: MySqlPool)
         let branches = plan::plan(&db, shape).await.unwrap();
         for (page, position) in [("first page", None), ("later page", Some(&after))] {
             let (reads, sorted) = cost(&one, async {
-                search::find(&single, &kept, shape, position, 21, Some(JTI))
+                search::find(&single, &kept, shape, position, 21, Some(&TOKEN))
                     .await
                     .unwrap();
             })

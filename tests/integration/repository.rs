@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use employees::{
     db::Db,
-    domain::scope::Role,
+    domain::{TokenRef, scope::Role},
     repository::{employees as repo, tokens},
 };
 
@@ -128,40 +128,53 @@ async fn moved_employee_shows_new_department(db: Db) {
 }
 dual_test!(moved, moved_employee_shows_new_department);
 
+/// A token for the revocation checks, issued long ago to an employee without a cut-off.
+fn token(jti: &str) -> TokenRef<'_> {
+    token_of(10001, jti)
+}
+
+fn token_of(emp_no: i32, jti: &str) -> TokenRef<'_> {
+    TokenRef {
+        jti,
+        emp_no,
+        issued_at: 0,
+    }
+}
+
 async fn revoked_tokens_round_trip(db: Db) {
-    assert!(!tokens::is_revoked(&db, "a-jti").await.unwrap());
+    assert!(!tokens::is_revoked(&db, &token("a-jti")).await.unwrap());
     tokens::revoke(&db, "a-jti", 100).await.unwrap();
     tokens::revoke(&db, "a-jti", 100).await.unwrap(); // twice is fine
     tokens::revoke(&db, "b-jti", 10_000).await.unwrap();
-    assert!(tokens::is_revoked(&db, "a-jti").await.unwrap());
+    assert!(tokens::is_revoked(&db, &token("a-jti")).await.unwrap());
     assert_eq!(tokens::purge_expired(&db, 1_000).await.unwrap(), 1);
-    assert!(!tokens::is_revoked(&db, "a-jti").await.unwrap());
-    assert!(tokens::is_revoked(&db, "b-jti").await.unwrap());
+    assert!(!tokens::is_revoked(&db, &token("a-jti")).await.unwrap());
+    assert!(tokens::is_revoked(&db, &token("b-jti")).await.unwrap());
 }
 dual_test!(revoked_tokens, revoked_tokens_round_trip);
 
 async fn profile_with_the_revocation_check(db: Db) {
     seeded(&db).await;
-    let found = repo::find_account_unless_revoked(&db, 500222, "live-jti")
+    let found = repo::find_account_unless_revoked(&db, &token_of(500222, "live-jti"))
         .await
         .unwrap();
     let found = found.expect("live token");
     assert_eq!(found.profile.emp_no, 500222);
     assert_eq!(found.roles, [Role::Employee, Role::Hr, Role::Admin]);
-    let former = repo::find_account_unless_revoked(&db, FORMER_EMP_NO, "live-jti")
+    let former = repo::find_account_unless_revoked(&db, &token_of(FORMER_EMP_NO, "live-jti"))
         .await
         .unwrap()
         .unwrap();
     assert!(former.roles.is_empty(), "a former employee holds no role");
     tokens::revoke(&db, "dead-jti", i64::MAX / 2).await.unwrap();
     assert!(
-        repo::find_account_unless_revoked(&db, 500222, "dead-jti")
+        repo::find_account_unless_revoked(&db, &token_of(500222, "dead-jti"))
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        repo::find_account_unless_revoked(&db, 1, "live-jti")
+        repo::find_account_unless_revoked(&db, &token_of(1, "live-jti"))
             .await
             .unwrap()
             .is_none()

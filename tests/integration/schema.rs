@@ -82,7 +82,8 @@ async fn migrations_keep_an_existing_test_db(pool: MySqlPool) {
             "hire_date",
             "email",
             "password",
-            "email_custom"
+            "email_custom",
+            "tokens_not_before"
         ]
     );
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM revoked_tokens").await, 0);
@@ -145,6 +146,7 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
     assert_eq!(
         tables,
         [
+            "audit_log",
             "departments",
             "department_figures",
             "dept_emp",
@@ -152,7 +154,9 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
             "directory_version",
             "employees",
             "employee_roles",
+            "emp_no_allocator",
             "first_names",
+            "idempotency_keys",
             "revoked_tokens",
             "salaries",
             "titles"

@@ -19,19 +19,27 @@ use super::{
 use crate::{
     db::Db,
     dispatch,
-    domain::directory::{Needle, Record, Search, SortKey, Status},
+    domain::{
+        TokenRef,
+        directory::{Needle, Record, Search, SortKey, Status},
+    },
 };
 
-/// With a token id: a column that says whether that token was revoked, so that a search checks
-/// its caller's token in its own statement (one round trip, as `/users/me` does).
+/// With a token: a column that says whether it was revoked (or issued before its employee's
+/// tokens were cut off), so that a search checks its caller's token in its own statement (one
+/// round trip, as `/users/me` does).
 macro_rules! push_revoked {
-    ($query:expr, $jti:expr) => {{
-        let jti: Option<&str> = $jti;
-        if let Some(jti) = jti {
+    ($query:expr, $token:expr) => {{
+        let token: Option<&TokenRef<'_>> = $token;
+        if let Some(token) = token {
             $query
-                .push(", (SELECT 1 FROM revoked_tokens r WHERE r.jti = ")
-                .push_bind(jti.to_owned())
-                .push(") AS revoked");
+                .push(", CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ")
+                .push_bind(token.jti.to_owned())
+                .push(") OR EXISTS (SELECT 1 FROM employees c WHERE c.emp_no = ")
+                .push_bind(token.emp_no)
+                .push(" AND c.tokens_not_before >= ")
+                .push_bind(token.issued_at)
+                .push(") THEN 1 END AS revoked");
         }
     }};
 }
@@ -220,7 +228,7 @@ macro_rules! build_search {
                         $after,
                         $fetch,
                         false,
-                        None::<&str>
+                        None::<&TokenRef<'_>>
                     );
                     query.push(format!(") b{i}"));
                 }
@@ -250,10 +258,11 @@ pub async fn find(
     search: &Search,
     after: Option<&SortKey>,
     fetch: usize,
-    jti: Option<&str>,
+    token: Option<&TokenRef<'_>>,
 ) -> sqlx::Result<(Vec<Record>, bool)> {
     let Some(Needle::Prefix(prefix)) = &search.needle else {
-        let (records, revoked, _) = page(db, kept, &Plan::Walk, search, after, fetch, jti).await?;
+        let (records, revoked, _) =
+            page(db, kept, &Plan::Walk, search, after, fetch, token).await?;
         return Ok((records, revoked));
     };
     let (mut plan, mut version, mut was_kept) = match kept.plans.get(prefix) {
@@ -267,7 +276,7 @@ pub async fn find(
         if plan.branch_count() == 0 {
             break;
         }
-        let (records, revoked, seen) = page(db, kept, &plan, search, after, fetch, jti).await?;
+        let (records, revoked, seen) = page(db, kept, &plan, search, after, fetch, token).await?;
         let stale = seen.map_or(was_kept, |seen| seen != version);
         if !stale || attempt == 1 {
             return Ok((records, revoked));
@@ -291,11 +300,11 @@ async fn page(
     search: &Search,
     after: Option<&SortKey>,
     fetch: usize,
-    jti: Option<&str>,
+    token: Option<&TokenRef<'_>>,
 ) -> sqlx::Result<(Vec<Record>, bool, Option<i64>)> {
     let rows: Vec<CardRow> = dispatch!(db, pool => {
         let mut query = QueryBuilder::new("");
-        build_search!(query, plan, search, after, fetch, jti);
+        build_search!(query, plan, search, after, fetch, token);
         query.build_query_as().fetch_all(pool).await?
     });
     let revoked = rows.iter().any(CardRow::revoked);

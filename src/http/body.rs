@@ -1,0 +1,114 @@
+//! JSON bodies of the changes, read field by field so that a refusal names every field that is
+//! missing or malformed (`422`, the contract's `errors` list), not just the first serde stumbled on.
+
+use axum::{Json, extract::rejection::JsonRejection};
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, FieldError};
+
+/// A JSON object's fields, and the errors found reading them.
+pub struct Fields {
+    map: Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// The body as an object; anything else (not JSON, not an object) is `422` naming `body`.
+    pub fn of(body: Result<Json<Value>, JsonRejection>) -> Result<Self, Error> {
+        let refused = |message: &str| {
+            Error::InvalidBody(vec![FieldError {
+                field: "body".to_owned(),
+                message: message.to_owned(),
+            }])
+        };
+        match body {
+            Ok(Json(Value::Object(map))) => Ok(Self {
+                map,
+                errors: Vec::new(),
+            }),
+            Ok(_) => Err(refused("a JSON object is needed")),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(refused("Content-Type: application/json is needed"))
+            }
+            Err(_) => Err(refused("not valid JSON")),
+        }
+    }
+
+    fn refuse(&mut self, field: &str, message: &str) {
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        });
+    }
+
+    fn string(&mut self, field: &str) -> Option<String> {
+        match self.map.get(field) {
+            Some(Value::String(text)) => Some(text.clone()),
+            None | Some(Value::Null) => {
+                self.refuse(field, "is required");
+                None
+            }
+            Some(_) => {
+                self.refuse(field, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// An ISO date (`YYYY-MM-DD`).
+    pub fn date(&mut self, field: &str) -> Option<NaiveDate> {
+        let text = self.string(field)?;
+        let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+        if date.is_none() {
+            self.refuse(field, "must be an ISO date (YYYY-MM-DD)");
+        }
+        date
+    }
+
+    /// Text of 1 to `max` characters, trimmed.
+    pub fn text(&mut self, field: &str, max: usize) -> Option<String> {
+        let text = self.string(field)?.trim().to_owned();
+        if text.is_empty() || text.chars().count() > max {
+            self.refuse(field, &format!("must be 1 to {max} characters"));
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A department number: `d` and three digits.
+    pub fn dept_no(&mut self, field: &str) -> Option<String> {
+        let text = self.string(field)?;
+        let valid = text.len() == 4
+            && text.starts_with('d')
+            && text[1..].bytes().all(|b| b.is_ascii_digit());
+        if !valid {
+            self.refuse(field, "must be a department number like d005");
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A whole number from 1 to `i32::MAX`.
+    pub fn positive(&mut self, field: &str) -> Option<i32> {
+        let value = match self.map.get(field) {
+            None | Some(Value::Null) => {
+                self.refuse(field, "is required");
+                return None;
+            }
+            Some(value) => value.as_i64().and_then(|n| i32::try_from(n).ok()),
+        };
+        match value {
+            Some(n) if n > 0 => Some(n),
+            _ => {
+                self.refuse(field, "must be a whole number above 0");
+                None
+            }
+        }
+    }
+
+    /// `422` naming each field that was missing or malformed (all of them, read first).
+    pub fn refused(self) -> Error {
+        Error::InvalidBody(self.errors)
+    }
+}
