@@ -35,6 +35,9 @@ pub enum Error {
     /// A change that the current data does not allow; the detail says why.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// `If-Match` named no current tag (RFC 9110 §13.1.1).
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// A JSON body with missing or malformed fields, each named.
     #[error("invalid body")]
     InvalidBody(Vec<FieldError>),
@@ -148,6 +151,7 @@ impl Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Rejected { status, .. } => *status,
@@ -199,6 +203,10 @@ impl IntoResponse for Error {
             }
             Error::NotFound => detail(status, "Not found"),
             Error::BadRequest(message) | Error::Conflict(message) => detail(status, message),
+            Error::PreconditionFailed => detail(
+                status,
+                "The employee changed since the ETag given in If-Match: read it again",
+            ),
             Error::InvalidBody(errors) => (
                 status,
                 Json(InvalidBodyDetail {

@@ -13,6 +13,7 @@ use crate::{
     service::{
         auth::{AuthConfig, AuthService},
         directory::DirectoryService,
+        hr::HrService,
         jwt::JwtKeys,
     },
     state::{AppState, WebSettings},
@@ -113,7 +114,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     .await?;
     let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
     let directory = DirectoryService::new(db.clone(), &secret);
-    Ok(AppState::new(db, auth, directory, web, config.limits()))
+    let hr = HrService::new(db.clone(), &secret);
+    Ok(AppState::new(db, auth, directory, hr, web, config.limits()))
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), Error> {

@@ -28,11 +28,12 @@ impl AppState {
         db: Db,
         auth: AuthService,
         directory: DirectoryService,
+        hr: HrService,
         web: WebSettings,
         limits: Limits,
     ) -> Self {
         Self {
-            hr: Arc::new(HrService::new(db.clone())),
+            hr: Arc::new(hr),
             db,
             auth: Arc::new(auth),
             directory: Arc::new(directory),

@@ -4,6 +4,7 @@
 use axum::{Json, extract::rejection::JsonRejection};
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, FieldError};
 
@@ -11,6 +12,18 @@ use crate::error::{Error, FieldError};
 pub struct Fields {
     map: Map<String, Value>,
     errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// A hash of the body (SHA-256 of its JSON with keys in order, hex): the same request, however
+    /// its keys and spaces were laid out, hashes alike (`Idempotency-Key`).
+    pub fn hash(&self) -> String {
+        let canonical = Value::Object(self.map.clone()).to_string();
+        Sha256::digest(canonical.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
 }
 
 impl Fields {

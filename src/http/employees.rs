@@ -4,7 +4,8 @@
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::PathRejection, rejection::QueryRejection},
-    response::Response,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
 };
 
 use chrono::NaiveDate;
@@ -104,7 +105,8 @@ pub async fn list(
 #[utoipa::path(get, path = "/employees/{emp_no}", tag = "directory",
     params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
     responses(
-        (status = 200, body = EmployeeBody),
+        (status = 200, description = "The card or the full record; `ETag` over the employee's current rows (department, title, salary, manager appointment), for `If-Match` on the HR changes",
+         body = EmployeeBody, headers(("ETag" = String))),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token has no directory scope", body = Detail),
         (status = 404, description = "No such employee, or one the caller may not see", body = Detail),
@@ -115,10 +117,16 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Authorized<EmployeeRead>,
     path: Result<Path<i32>, PathRejection>,
-) -> Result<Json<EmployeeBody>, Error> {
+) -> Result<Response, Error> {
     let emp_no = emp_no(path)?;
     let view = state.directory.employee(caller.viewer(), emp_no).await?;
-    Ok(Json(view.into()))
+    // A keyed hash: it tells a caller who sees only the card nothing of the salary behind it.
+    let etag = state.hr.etag(emp_no).await?;
+    let mut response = Json(EmployeeBody::from(view)).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    Ok(response)
 }
 
 /// Departments and titles, newest first; for those who may see the full record.

@@ -5,15 +5,17 @@
 use axum::{
     Json,
     extract::{Path, State, rejection::JsonRejection, rejection::PathRejection},
-    http::{HeaderMap, header},
+    http::{HeaderMap, HeaderName, HeaderValue, header},
+    response::{IntoResponse, Response},
 };
+use axum_extra::headers::{ETag, HeaderMapExt, IfMatch};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    domain::hr::Change,
+    domain::{directory::EmployeeView, hr::Change},
     error::{Detail, Error, FieldError, InvalidBodyDetail},
     http::{
         auth::{Authorized, HrWrite},
@@ -21,7 +23,7 @@ use crate::{
         client::ClientAddress,
         employees::{EmployeeBody, emp_no},
     },
-    service::hr::{Actor, HrError},
+    service::hr::{Actor, ChangeRequest, Changed, HrError, Retry},
     state::AppState,
 };
 
@@ -47,33 +49,109 @@ fn refusal(error: HrError, date_field: &str) -> Error {
              department before"
                 .to_owned(),
         ),
+        HrError::PreconditionFailed => Error::PreconditionFailed,
+        HrError::KeyReused => field("Idempotency-Key", "was used before with another body"),
         HrError::Internal(error) => error,
     }
 }
 
-/// Runs a parsed change and answers with the employee's full record as it is now.
+/// The `Idempotency-Key` of a request: 1 to 255 visible ASCII characters, sent once.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Error> {
+    let mut values = headers.get_all("idempotency-key").iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    let refused = || {
+        Error::BadRequest(
+            "Idempotency-Key: one value of 1 to 255 visible ASCII characters".to_owned(),
+        )
+    };
+    let key = value.to_str().map_err(|_| refused())?;
+    let visible = key.bytes().all(|b| b.is_ascii_graphic());
+    if values.next().is_some() || key.is_empty() || key.len() > 255 || !visible {
+        return Err(refused());
+    }
+    Ok(Some(key))
+}
+
+/// Runs a parsed change and answers with the employee's full record as it is now and its `ETag`,
+/// or, for a retry with the same `Idempotency-Key` and body, the first answer again.
 async fn apply(
     state: &AppState,
     caller: &Authorized<HrWrite>,
-    address: ClientAddress,
-    headers: &HeaderMap,
+    (address, headers): (ClientAddress, &HeaderMap),
     (emp_no, change, date): (i32, Change, NaiveDate),
-    date_field: &str,
-) -> Result<Json<EmployeeBody>, Error> {
-    let actor = Actor {
-        emp_no: caller.viewer().emp_no,
-        ip: address.0,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok()),
+    (what, date_field, fields): (&str, &str, &Fields),
+) -> Result<Response, Error> {
+    // A value that is no entity tag matches nothing (412).
+    let if_match = headers.typed_try_get::<IfMatch>().ok().flatten();
+    let passes = if_match.map(|if_match| {
+        move |tag: &str| {
+            tag.parse::<ETag>()
+                .is_ok_and(|tag| if_match.precondition_passes(&tag))
+        }
+    });
+    let endpoint = format!("POST /employees/{emp_no}/{what}");
+    let request_hash = fields.hash();
+    let key = idempotency_key(headers)?;
+    let request = ChangeRequest {
+        actor: Actor {
+            emp_no: caller.viewer().emp_no,
+            ip: address.0,
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        },
+        emp_no,
+        change,
+        date,
+        if_match: passes
+            .as_ref()
+            .map(|passes| passes as &(dyn Fn(&str) -> bool + Send + Sync)),
+        retry: key.map(|key| Retry {
+            endpoint: &endpoint,
+            key,
+            request_hash: &request_hash,
+        }),
     };
-    state
+    let changed = state
         .hr
-        .change(&actor, emp_no, &change, date)
+        .change(&request)
         .await
         .map_err(|error| refusal(error, date_field))?;
-    let view = state.directory.employee(caller.viewer(), emp_no).await?;
-    Ok(Json(view.into()))
+    Ok(match changed {
+        Changed::Now { record, etag } => {
+            let mut response =
+                Json(EmployeeBody::from(EmployeeView::Record(*record))).into_response();
+            if let Ok(etag) = HeaderValue::from_str(&etag) {
+                response.headers_mut().insert(header::ETAG, etag);
+            }
+            response
+        }
+        Changed::Replayed { body } => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (HeaderName::from_static("idempotent-replayed"), "true"),
+            ],
+            body,
+        )
+            .into_response(),
+    })
+}
+
+/// The headers that make a change safe to retry and to race.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // read from the HeaderMap; this only describes them
+pub struct RetryHeaders {
+    /// Any 1 to 255 visible ASCII characters. A retry with the same key and body within 24 hours
+    /// gets the first successful answer again and changes nothing; another body is `422`.
+    #[param(rename = "Idempotency-Key", example = "3f2c9a4e-hire-2024-01")]
+    idempotency_key: Option<String>,
+    /// The `ETag` of `GET /employees/{emp_no}`: the change applies only if the employee's current
+    /// rows are still those (else `412`).
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
 }
 
 /// `{"title", "from_date"}`.
@@ -112,15 +190,18 @@ pub struct Termination {
 
 /// A promotion: the current title ends on `from_date` and the new one starts.
 #[utoipa::path(post, path = "/employees/{emp_no}/title", tag = "hr",
-    params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
+    params(("emp_no" = i32, Path, description = "Employee number", example = 10198), RetryHeaders),
     request_body = TitleChange,
     responses(
-        (status = 200, description = "The changed full record", body = EmployeeBody),
+        (status = 200, description = "The changed full record and its `ETag` (or, for a retry with the same `Idempotency-Key` and body, the first answer again, with `Idempotent-Replayed: true`)",
+         body = EmployeeBody, headers(("ETag" = String))),
+        (status = 400, description = "A malformed `Idempotency-Key`", body = Detail),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token lacks `hr`", body = Detail),
         (status = 404, description = "No such employee", body = Detail),
         (status = 409, description = "A former employee, a date not after the current title's start, or the same title", body = Detail),
-        (status = 422, description = "A missing or malformed field, or a date after today", body = InvalidBodyDetail),
+        (status = 412, description = "`If-Match` names no current tag of the employee: nothing changed", body = Detail),
+        (status = 422, description = "The same `Idempotency-Key` with another body; or a missing or malformed field, or a date after today", body = InvalidBodyDetail),
     ),
     security(("oauth2" = ["hr"]), ("cookie" = []))
 )]
@@ -131,27 +212,37 @@ pub async fn title(
     headers: HeaderMap,
     path: Result<Path<i32>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<EmployeeBody>, Error> {
+) -> Result<Response, Error> {
     let emp_no = emp_no(path)?;
     let mut fields = Fields::of(body)?;
     let (Some(title), Some(date)) = (fields.text("title", 50), fields.date("from_date")) else {
         return Err(fields.refused());
     };
     let change = (emp_no, Change::Title(title), date);
-    apply(&state, &caller, address, &headers, change, "from_date").await
+    apply(
+        &state,
+        &caller,
+        (address, &headers),
+        change,
+        ("title", "from_date", &fields),
+    )
+    .await
 }
 
 /// A transfer: the current department ends on `from_date` and the new one starts.
 #[utoipa::path(post, path = "/employees/{emp_no}/department", tag = "hr",
-    params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
+    params(("emp_no" = i32, Path, description = "Employee number", example = 10198), RetryHeaders),
     request_body = DepartmentChange,
     responses(
-        (status = 200, description = "The changed full record", body = EmployeeBody),
+        (status = 200, description = "The changed full record and its `ETag` (or, for a retry with the same `Idempotency-Key` and body, the first answer again, with `Idempotent-Replayed: true`)",
+         body = EmployeeBody, headers(("ETag" = String))),
+        (status = 400, description = "A malformed `Idempotency-Key`", body = Detail),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token lacks `hr`", body = Detail),
         (status = 404, description = "No such employee", body = Detail),
         (status = 409, description = "A former employee, a date not after the current department's start, the same department, or one the employee was in before (test_db's key)", body = Detail),
-        (status = 422, description = "A missing or malformed field, an unknown department, or a date after today", body = InvalidBodyDetail),
+        (status = 412, description = "`If-Match` names no current tag of the employee: nothing changed", body = Detail),
+        (status = 422, description = "The same `Idempotency-Key` with another body; or a missing or malformed field, an unknown department, or a date after today", body = InvalidBodyDetail),
     ),
     security(("oauth2" = ["hr"]), ("cookie" = []))
 )]
@@ -162,27 +253,37 @@ pub async fn department(
     headers: HeaderMap,
     path: Result<Path<i32>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<EmployeeBody>, Error> {
+) -> Result<Response, Error> {
     let emp_no = emp_no(path)?;
     let mut fields = Fields::of(body)?;
     let (Some(dept_no), Some(date)) = (fields.dept_no("dept_no"), fields.date("from_date")) else {
         return Err(fields.refused());
     };
     let change = (emp_no, Change::Department(dept_no), date);
-    apply(&state, &caller, address, &headers, change, "from_date").await
+    apply(
+        &state,
+        &caller,
+        (address, &headers),
+        change,
+        ("department", "from_date", &fields),
+    )
+    .await
 }
 
 /// A pay change: the current salary ends on `from_date` and the new one starts.
 #[utoipa::path(post, path = "/employees/{emp_no}/salary", tag = "hr",
-    params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
+    params(("emp_no" = i32, Path, description = "Employee number", example = 10198), RetryHeaders),
     request_body = SalaryChange,
     responses(
-        (status = 200, description = "The changed full record", body = EmployeeBody),
+        (status = 200, description = "The changed full record and its `ETag` (or, for a retry with the same `Idempotency-Key` and body, the first answer again, with `Idempotent-Replayed: true`)",
+         body = EmployeeBody, headers(("ETag" = String))),
+        (status = 400, description = "A malformed `Idempotency-Key`", body = Detail),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token lacks `hr`", body = Detail),
         (status = 404, description = "No such employee", body = Detail),
         (status = 409, description = "A former employee, a date not after the current salary's start, or the same salary", body = Detail),
-        (status = 422, description = "A missing or malformed field, or a date after today", body = InvalidBodyDetail),
+        (status = 412, description = "`If-Match` names no current tag of the employee: nothing changed", body = Detail),
+        (status = 422, description = "The same `Idempotency-Key` with another body; or a missing or malformed field, or a date after today", body = InvalidBodyDetail),
     ),
     security(("oauth2" = ["hr"]), ("cookie" = []))
 )]
@@ -193,28 +294,38 @@ pub async fn salary(
     headers: HeaderMap,
     path: Result<Path<i32>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<EmployeeBody>, Error> {
+) -> Result<Response, Error> {
     let emp_no = emp_no(path)?;
     let mut fields = Fields::of(body)?;
     let (Some(salary), Some(date)) = (fields.positive("salary"), fields.date("from_date")) else {
         return Err(fields.refused());
     };
     let change = (emp_no, Change::Salary(salary), date);
-    apply(&state, &caller, address, &headers, change, "from_date").await
+    apply(
+        &state,
+        &caller,
+        (address, &headers),
+        change,
+        ("salary", "from_date", &fields),
+    )
+    .await
 }
 
 /// A termination: every current row ends on `date`; the employee's login and every token already
 /// issued to them stop working at once.
 #[utoipa::path(post, path = "/employees/{emp_no}/termination", tag = "hr",
-    params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
+    params(("emp_no" = i32, Path, description = "Employee number", example = 10198), RetryHeaders),
     request_body = Termination,
     responses(
-        (status = 200, description = "The changed full record", body = EmployeeBody),
+        (status = 200, description = "The changed full record and its `ETag` (or, for a retry with the same `Idempotency-Key` and body, the first answer again, with `Idempotent-Replayed: true`)",
+         body = EmployeeBody, headers(("ETag" = String))),
+        (status = 400, description = "A malformed `Idempotency-Key`", body = Detail),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token lacks `hr`", body = Detail),
         (status = 404, description = "No such employee", body = Detail),
         (status = 409, description = "A former employee already, or a date not after the start of a current row", body = Detail),
-        (status = 422, description = "A missing or malformed field, or a date after today", body = InvalidBodyDetail),
+        (status = 412, description = "`If-Match` names no current tag of the employee: nothing changed", body = Detail),
+        (status = 422, description = "The same `Idempotency-Key` with another body; or a missing or malformed field, or a date after today", body = InvalidBodyDetail),
     ),
     security(("oauth2" = ["hr"]), ("cookie" = []))
 )]
@@ -225,19 +336,19 @@ pub async fn termination(
     headers: HeaderMap,
     path: Result<Path<i32>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<EmployeeBody>, Error> {
+) -> Result<Response, Error> {
     let emp_no = emp_no(path)?;
     let mut fields = Fields::of(body)?;
     let Some(date) = fields.date("date") else {
         return Err(fields.refused());
     };
+    let change = (emp_no, Change::Termination, date);
     apply(
         &state,
         &caller,
-        address,
-        &headers,
-        (emp_no, Change::Termination, date),
-        "date",
+        (address, &headers),
+        change,
+        ("termination", "date", &fields),
     )
     .await
 }

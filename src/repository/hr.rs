@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::{
-    db::Tx,
+    db::{Db, Tx},
     dispatch,
     domain::hr::{CurrentRow, CurrentRows, Spell},
 };
@@ -41,18 +41,35 @@ UNION ALL SELECT 2, CAST(salary AS CHAR), from_date FROM salaries WHERE emp_no =
 UNION ALL SELECT 3, dept_no, from_date FROM dept_manager WHERE emp_no = ? AND to_date = '9999-01-01'
 ORDER BY 1, 3, 2";
 
-/// The employee's current rows, in one round trip.
+/// The employee's current rows, in one round trip, inside a change's transaction.
 pub async fn current_rows(tx: &mut Tx, emp_no: i32) -> sqlx::Result<CurrentRows> {
     let rows: Vec<CurrentRowRow> = dispatch!(&mut *tx, tx => {
-        sqlx::query_as(CURRENT_ROWS)
-            .bind(emp_no)
-            .bind(emp_no)
-            .bind(emp_no)
-            .bind(emp_no)
-            .fetch_all(&mut **tx)
-            .await?
+        bind_four(sqlx::query_as(CURRENT_ROWS), emp_no).fetch_all(&mut **tx).await?
     });
-    Ok(CurrentRows(
+    Ok(into_rows(rows))
+}
+
+/// The employee's current rows now (for `GET`'s `ETag`).
+pub async fn current_rows_now(db: &Db, emp_no: i32) -> sqlx::Result<CurrentRows> {
+    let rows: Vec<CurrentRowRow> = dispatch!(db, pool => {
+        bind_four(sqlx::query_as(CURRENT_ROWS), emp_no).fetch_all(pool).await?
+    });
+    Ok(into_rows(rows))
+}
+
+fn bind_four<'q, DB, O>(
+    query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    emp_no: i32,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    query.bind(emp_no).bind(emp_no).bind(emp_no).bind(emp_no)
+}
+
+fn into_rows(rows: Vec<CurrentRowRow>) -> CurrentRows {
+    CurrentRows(
         rows.into_iter()
             .map(|row| CurrentRow {
                 spell: match row.kind {
@@ -65,7 +82,7 @@ pub async fn current_rows(tx: &mut Tx, emp_no: i32) -> sqlx::Result<CurrentRows>
                 from_date: row.from_date,
             })
             .collect(),
-    ))
+    )
 }
 
 fn table(spell: Spell) -> &'static str {

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod directory;
 pub mod employees;
 pub mod hr;
+pub mod idempotency;
 pub mod roles;
 pub mod seed;
 pub mod tokens;

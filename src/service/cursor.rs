@@ -71,7 +71,7 @@ impl CursorKey {
     }
 }
 
-fn mac(key: &[u8]) -> Hmac<Sha256> {
+pub(crate) fn mac(key: &[u8]) -> Hmac<Sha256> {
     // HMAC takes a key of any length.
     <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts every key length")
 }

@@ -8,14 +8,19 @@ use std::net::IpAddr;
 use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use super::etag::EtagKey;
 use crate::{
     db::Db,
-    domain::hr::{Change, CurrentRows, Spell},
+    domain::{
+        directory::Record,
+        hr::{Change, CurrentRows, Spell},
+    },
     error::Error,
     repository::{
         audit::{self, Entry},
-        directory::names,
+        directory::{cards, kept::Kept, names},
         hr,
+        idempotency::{self, LIFETIME_SECS, Slot},
     },
 };
 
@@ -39,6 +44,12 @@ pub enum HrError {
     KeyTaken,
     #[error("unknown department")]
     UnknownDepartment,
+    /// `If-Match` names no current tag of the employee.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// The `Idempotency-Key` was used with another body.
+    #[error("idempotency key reused")]
+    KeyReused,
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -60,33 +71,91 @@ pub struct Actor<'a> {
     pub user_agent: Option<&'a str>,
 }
 
+/// A retry-safe request: the key the client sent, where, and a hash of its body.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry<'a> {
+    /// Method and path: a key counts per caller and endpoint.
+    pub endpoint: &'a str,
+    pub key: &'a str,
+    pub request_hash: &'a str,
+}
+
+/// A change as the handler read it.
+pub struct ChangeRequest<'a> {
+    pub actor: Actor<'a>,
+    pub emp_no: i32,
+    pub change: Change,
+    pub date: NaiveDate,
+    /// `If-Match`: whether it passes for a current tag.
+    pub if_match: Option<&'a (dyn Fn(&str) -> bool + Send + Sync)>,
+    pub retry: Option<Retry<'a>>,
+}
+
+/// What a change did.
+#[derive(Debug)]
+pub enum Changed {
+    /// Applied now: the record as it is after the change, and its tag.
+    Now { record: Box<Record>, etag: String },
+    /// A retry of an earlier change with the same key and body: that change's answer, again.
+    Replayed { body: String },
+}
+
 pub struct HrService {
     db: Db,
+    tags: EtagKey,
+    /// Departments' heads for the records the changes answer with.
+    kept: Kept,
 }
 
 impl HrService {
-    /// The one constructor.
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    /// The one constructor: tags are sealed with a key derived from the token secret.
+    pub fn new(db: Db, secret: &[u8]) -> Self {
+        Self {
+            db,
+            tags: EtagKey::derive(secret),
+            kept: Kept::default(),
+        }
     }
 
-    /// Applies `change` to `emp_no` from `date` on, in one transaction.
-    #[tracing::instrument(skip(self, actor), fields(actor = actor.emp_no))]
-    pub async fn change(
-        &self,
-        actor: &Actor<'_>,
-        emp_no: i32,
-        change: &Change,
-        date: NaiveDate,
-    ) -> Result<(), HrError> {
+    /// The employee's tag now (`ETag` of `GET /employees/{emp_no}`).
+    pub async fn etag(&self, emp_no: i32) -> Result<String, Error> {
+        let rows = hr::current_rows_now(&self.db, emp_no).await?;
+        Ok(self.tags.tag(emp_no, &rows))
+    }
+
+    /// Applies a change in one transaction: the employee's lock, then a kept answer for the same
+    /// key (replayed), `If-Match`, the rules, the rows, the figures, the audit entry, and the
+    /// answer kept for the key.
+    #[tracing::instrument(skip_all, fields(actor = request.actor.emp_no, emp_no = request.emp_no))]
+    pub async fn change(&self, request: &ChangeRequest<'_>) -> Result<Changed, HrError> {
+        let (emp_no, change, date) = (request.emp_no, &request.change, request.date);
         if date > Utc::now().date_naive() {
             return Err(HrError::FutureDate);
         }
+        let now = Utc::now().timestamp();
         let mut tx = self.db.begin().await?;
         if !hr::lock_employee(&mut tx, emp_no).await? {
             return Err(HrError::NotFound);
         }
+        let slot = request.retry.map(|retry| Slot {
+            actor: request.actor.emp_no,
+            endpoint: retry.endpoint,
+            key: retry.key,
+        });
+        if let (Some(slot), Some(retry)) = (&slot, &request.retry)
+            && let Some(kept) = idempotency::find(&mut tx, slot, now - LIFETIME_SECS).await?
+        {
+            return match kept.request_hash == retry.request_hash {
+                true => Ok(Changed::Replayed { body: kept.body }),
+                false => Err(HrError::KeyReused),
+            };
+        }
         let rows = hr::current_rows(&mut tx, emp_no).await?;
+        if let Some(passes) = request.if_match
+            && !passes(&self.tags.tag(emp_no, &rows))
+        {
+            return Err(HrError::PreconditionFailed);
+        }
         let closing = check(change, date, &rows)?;
         if let Change::Department(dept_no) = change
             && !hr::department_exists(&mut tx, dept_no).await?
@@ -127,6 +196,7 @@ impl HrService {
                 }
             }
         }
+        let actor = &request.actor;
         let entry = Entry {
             actor: Some(actor.emp_no),
             action: change.action(),
@@ -136,8 +206,26 @@ impl HrService {
             details: details(change, date, &rows),
         };
         audit::record(&mut tx, &entry).await?;
+        let record = cards::record_in(&mut tx, &self.db, &self.kept, emp_no)
+            .await?
+            .ok_or(HrError::NotFound)?;
+        let etag = self
+            .tags
+            .tag(emp_no, &hr::current_rows(&mut tx, emp_no).await?);
+        if let (Some(slot), Some(retry)) = (&slot, &request.retry) {
+            let body = serde_json::to_string(&record).map_err(|e| Error::Io(e.into()))?;
+            idempotency::keep(&mut tx, slot, retry.request_hash, &body, now).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        if slot.is_some()
+            && let Err(error) = idempotency::purge(&self.db, now - LIFETIME_SECS).await
+        {
+            tracing::warn!(%error, "could not purge expired idempotency keys");
+        }
+        Ok(Changed::Now {
+            record: Box::new(record),
+            etag,
+        })
     }
 }
 

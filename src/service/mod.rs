@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cursor;
 pub mod directory;
+pub mod etag;
 pub mod hr;
 pub mod jwt;
 pub mod password;

@@ -13,6 +13,7 @@ use employees::{
     service::{
         auth::{AuthConfig, AuthService},
         directory::DirectoryService,
+        hr::HrService,
         jwt::JwtKeys,
     },
     state::{AppState, Limits, WebSettings},
@@ -79,6 +80,11 @@ pub fn directory(db: &Db) -> DirectoryService {
     DirectoryService::new(db.clone(), SECRET)
 }
 
+/// The HR service as the binary builds it (tags sealed with the test secret).
+pub fn hr(db: &Db) -> HrService {
+    HrService::new(db.clone(), SECRET)
+}
+
 /// Browser settings as the defaults make them: cookies not `Secure`, no trusted proxy.
 pub fn web_settings() -> WebSettings {
     WebSettings::new(SECRET, false, &[])
@@ -92,7 +98,8 @@ pub async fn state_with(
 ) -> AppState {
     let auth = auth_service(&db, failures_per_minute).await;
     let directory = directory(&db);
-    AppState::new(db, auth, directory, web, limits)
+    let hr = hr(&db);
+    AppState::new(db, auth, directory, hr, web, limits)
 }
 
 pub async fn state(db: Db) -> AppState {

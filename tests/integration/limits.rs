@@ -162,6 +162,7 @@ async fn slow_login_app(db: Db, limits: Limits) -> axum::Router {
         db.clone(),
         auth,
         directory(&db),
+        hr(&db),
         web_settings(),
         limits,
     ))

@@ -15,6 +15,7 @@ mod dual_stack;
 mod health;
 mod hr;
 mod hr_refusals;
+mod hr_retries;
 mod instances;
 mod kept;
 mod leaks;

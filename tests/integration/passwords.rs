@@ -52,6 +52,7 @@ async fn stored_hashes_converge_to_the_configured_cost(db: Db) {
         db.clone(),
         auth,
         directory(&db),
+        hr(&db),
         web_settings(),
         Default::default(),
     ));

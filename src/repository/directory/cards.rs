@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::kept::{DepartmentHead, Kept};
 use crate::{
-    db::Db,
+    db::{Db, Tx},
     dispatch,
     domain::directory::{Card, DeptRef, PersonRef, Record},
 };
@@ -118,6 +118,27 @@ pub(crate) async fn assemble(
             row.into_record(head)
         })
         .collect())
+}
+
+/// An employee's full record as the caller's transaction sees it (a change's answer, kept with it
+/// for `Idempotency-Key` retries).
+pub async fn record_in(
+    tx: &mut Tx,
+    db: &Db,
+    kept: &Kept,
+    emp_no: i32,
+) -> sqlx::Result<Option<Record>> {
+    const RECORD: &str = concat!(
+        "SELECT ",
+        card_columns!(),
+        " FROM employees e",
+        card_joins!(),
+        "WHERE e.emp_no = ? ORDER BY cd.from_date DESC"
+    );
+    let rows: Vec<CardRow> = dispatch!(&mut *tx, tx => {
+        sqlx::query_as(RECORD).bind(emp_no).fetch_all(&mut **tx).await?
+    });
+    Ok(assemble(db, kept, rows).await?.into_iter().next())
 }
 
 #[derive(sqlx::FromRow)]
