@@ -134,10 +134,11 @@ impl Error {
                 | sqlx::Error::WorkerCrashed,
             ) => true,
             // Contention, not a bug: SQLite busy/locked (5, 6); MySQL lock wait timeout (1205),
-            // deadlock (1213), too many connections (1040).
+            // deadlock (1213, SQLSTATE 40001, which is what sqlx reports as its code), too many
+            // connections (1040).
             Error::Database(sqlx::Error::Database(error)) => matches!(
                 error.code().as_deref(),
-                Some("5" | "6" | "517" | "262" | "1205" | "1213" | "1040")
+                Some("5" | "6" | "517" | "262" | "1205" | "1213" | "1040" | "40001")
             ),
             _ => false,
         }

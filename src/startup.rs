@@ -114,7 +114,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     .await?;
     let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
     let directory = DirectoryService::new(db.clone(), &secret);
-    let hr = HrService::new(db.clone(), &secret);
+    let hr = HrService::new(db.clone(), &secret, config.bcrypt_cost);
     Ok(AppState::new(db, auth, directory, hr, web, config.limits()))
 }
 

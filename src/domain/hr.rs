@@ -78,3 +78,19 @@ impl CurrentRows {
         self.of(Spell::Department).next().is_none()
     }
 }
+
+/// A new employee as HR enters them (the password apart, as a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHire {
+    pub first_name: String,
+    pub last_name: String,
+    /// `M` or `F`.
+    pub gender: String,
+    pub birth_date: NaiveDate,
+    pub hire_date: NaiveDate,
+    pub dept_no: String,
+    pub title: String,
+    pub salary: i32,
+    /// None: test_db's default, `firstname.lastname.EMPNO@gmail.com`.
+    pub email: Option<String>,
+}

@@ -118,8 +118,6 @@ pub struct RoleGrant {
     pub role: String,
 }
 
-/// The login email that test_db employees are given: `firstname.lastname.EMPNO@gmail.com`, lower
-/// case, spaces dropped. The back-fill's SQL builds the same string.
 /// What the statements that check a token need of it: its id (revocation) and who it was issued to
 /// when (refused when the employee's tokens were cut off at or after that moment).
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +128,8 @@ pub struct TokenRef<'a> {
     pub issued_at: i64,
 }
 
+/// The login email that test_db employees are given: `firstname.lastname.EMPNO@gmail.com`, lower
+/// case, spaces dropped. The back-fill's SQL builds the same string.
 pub fn default_email(first_name: &str, last_name: &str, emp_no: i32) -> String {
     format!("{first_name}.{last_name}.{emp_no}@gmail.com")
         .replace(' ', "")

@@ -3,6 +3,7 @@
 
 use axum::{Json, extract::rejection::JsonRejection};
 use chrono::NaiveDate;
+use secrecy::SecretString;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -16,9 +17,12 @@ pub struct Fields {
 
 impl Fields {
     /// A hash of the body (SHA-256 of its JSON with keys in order, hex): the same request, however
-    /// its keys and spaces were laid out, hashes alike (`Idempotency-Key`).
+    /// its keys and spaces were laid out, hashes alike (`Idempotency-Key`). A `password` field is
+    /// left out: a fast hash of it would be a way to guess it for whoever reads the database.
     pub fn hash(&self) -> String {
-        let canonical = Value::Object(self.map.clone()).to_string();
+        let mut map = self.map.clone();
+        map.remove("password");
+        let canonical = Value::Object(map).to_string();
         Sha256::digest(canonical.as_bytes())
             .iter()
             .map(|byte| format!("{byte:02x}"))
@@ -87,6 +91,50 @@ impl Fields {
             return None;
         }
         Some(text)
+    }
+
+    /// One of `choices`, exactly.
+    pub fn one_of(&mut self, field: &str, choices: &[&str]) -> Option<String> {
+        let text = self.string(field)?;
+        if !choices.contains(&text.as_str()) {
+            self.refuse(field, &format!("must be one of {}", choices.join(", ")));
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A new password: 8 to 72 bytes (bcrypt reads no more).
+    pub fn password(&mut self, field: &str) -> Option<SecretString> {
+        let text = self.string(field)?;
+        if !(8..=72).contains(&text.len()) {
+            self.refuse(field, "must be 8 to 72 bytes");
+            return None;
+        }
+        Some(SecretString::from(text))
+    }
+
+    /// An optional email: absent or null is `Some(None)`; else up to 255 characters with one `@`
+    /// between a local part and a domain, and no spaces.
+    pub fn optional_email(&mut self, field: &str) -> Option<Option<String>> {
+        if matches!(self.map.get(field), None | Some(Value::Null)) {
+            return Some(None);
+        }
+        let text = self.string(field)?.trim().to_owned();
+        let valid = text.len() <= 255
+            && !text.chars().any(char::is_whitespace)
+            && text.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.contains('@')
+            });
+        if !valid {
+            self.refuse(field, "must be an email address");
+            return None;
+        }
+        Some(Some(text))
+    }
+
+    /// Refuses a field that was read well on its own but not with the others.
+    pub fn refuse_field(&mut self, field: &str, message: &str) {
+        self.refuse(field, message);
     }
 
     /// A department number: `d` and three digits.

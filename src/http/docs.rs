@@ -13,7 +13,7 @@ use crate::{
     http::{
         departments, employees,
         health::{self, Health},
-        hr, logout, pages,
+        hire, hr, logout, pages,
         search_query::CardPageBody,
         token::{self, TokenResponse},
         token_request::TokenRequest,
@@ -50,6 +50,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
         employees::show,
         employees::history,
         employees::salaries,
+        hire::hire,
         hr::title,
         hr::department,
         hr::salary,

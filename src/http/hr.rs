@@ -5,7 +5,7 @@
 use axum::{
     Json,
     extract::{Path, State, rejection::JsonRejection, rejection::PathRejection},
-    http::{HeaderMap, HeaderName, HeaderValue, header},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use axum_extra::headers::{ETag, HeaderMapExt, IfMatch};
@@ -28,7 +28,7 @@ use crate::{
 };
 
 /// The answer to a refused change; `date_field` names the body's date for `422`.
-fn refusal(error: HrError, date_field: &str) -> Error {
+pub(super) fn refusal(error: HrError, date_field: &str) -> Error {
     let field = |field: &str, message: &str| {
         Error::InvalidBody(vec![FieldError {
             field: field.to_owned(),
@@ -39,6 +39,7 @@ fn refusal(error: HrError, date_field: &str) -> Error {
         HrError::NotFound => Error::NotFound,
         HrError::FutureDate => field(date_field, "must not be after today"),
         HrError::UnknownDepartment => field("dept_no", "no such department"),
+        HrError::EmailTaken => Error::Conflict("Another employee has that email".to_owned()),
         HrError::Former => Error::Conflict("The employee is a former employee".to_owned()),
         HrError::NotAfterCurrent(noun) => Error::Conflict(format!(
             "The date must be after the start of the current {noun}"
@@ -56,7 +57,7 @@ fn refusal(error: HrError, date_field: &str) -> Error {
 }
 
 /// The `Idempotency-Key` of a request: 1 to 255 visible ASCII characters, sent once.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Error> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Error> {
     let mut values = headers.get_all("idempotency-key").iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -119,24 +120,46 @@ async fn apply(
         .change(&request)
         .await
         .map_err(|error| refusal(error, date_field))?;
-    Ok(match changed {
-        Changed::Now { record, etag } => {
-            let mut response =
-                Json(EmployeeBody::from(EmployeeView::Record(*record))).into_response();
+    Ok(respond(changed))
+}
+
+/// The answer to a change: the full record with its `ETag` (and `201` with `Location` for a hire),
+/// or a kept answer again, marked `Idempotent-Replayed: true`.
+pub(super) fn respond(changed: Changed) -> Response {
+    let (status, location, mut response) = match changed {
+        Changed::Now {
+            record,
+            etag,
+            created,
+        } => {
+            let location = created.then(|| format!("/employees/{}", record.card.emp_no));
+            let body = Json(EmployeeBody::from(EmployeeView::Record(*record)));
+            let mut response = body.into_response();
             if let Ok(etag) = HeaderValue::from_str(&etag) {
                 response.headers_mut().insert(header::ETAG, etag);
             }
-            response
+            (created, location, response)
         }
-        Changed::Replayed { body } => (
-            [
+        Changed::Replayed { body, location } => {
+            let replayed = HeaderName::from_static("idempotent-replayed");
+            let headers = [
                 (header::CONTENT_TYPE, "application/json"),
-                (HeaderName::from_static("idempotent-replayed"), "true"),
-            ],
-            body,
-        )
-            .into_response(),
-    })
+                (replayed, "true"),
+            ];
+            (
+                location.is_some(),
+                location,
+                (headers, body).into_response(),
+            )
+        }
+    };
+    if status {
+        *response.status_mut() = StatusCode::CREATED;
+    }
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// The headers that make a change safe to retry and to race.
@@ -175,7 +198,7 @@ pub struct DepartmentChange {
 /// `{"salary", "from_date"}`.
 #[derive(Deserialize, ToSchema)]
 pub struct SalaryChange {
-    #[schema(example = 72000)]
+    #[schema(example = 72000, minimum = 1)]
     pub salary: i32,
     #[schema(example = "2024-01-01")]
     pub from_date: NaiveDate,

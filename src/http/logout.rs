@@ -2,14 +2,17 @@
 
 use axum::{
     extract::State,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::CookieJar;
 
 use crate::{
     error::Error,
-    http::auth::{CurrentUser, TokenSource},
+    http::{
+        auth::{CurrentUser, TokenSource},
+        client::ClientAddress,
+    },
     state::AppState,
 };
 
@@ -28,6 +31,8 @@ use crate::{
 )]
 pub async fn logout(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
     jar: CookieJar,
     user: Result<CurrentUser, Error>,
 ) -> Response {
@@ -39,7 +44,10 @@ pub async fn logout(
         Err(error) if had_cookie => return (clear, error).into_response(),
         Err(error) => return error.into_response(),
     };
-    if let Err(error) = state.auth.logout(&user.claims).await {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    if let Err(error) = state.auth.logout(&user.claims, address, user_agent).await {
         return error.into_response();
     }
     match user.source {

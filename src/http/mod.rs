@@ -10,6 +10,7 @@ pub mod directory_pages;
 pub mod docs;
 pub mod employees;
 pub mod health;
+pub mod hire;
 pub mod hr;
 pub mod limits;
 pub mod logout;
@@ -76,7 +77,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/token", post(token::token))
         .route("/users/me", get(users::me))
-        .route("/employees", get(employees::list))
+        .route("/employees", get(employees::list).post(hire::hire))
         .route("/employees/{emp_no}", get(employees::show))
         .route("/employees/{emp_no}/history", get(employees::history))
         .route("/employees/{emp_no}/salaries", get(employees::salaries))

@@ -108,6 +108,10 @@ pub async fn token(
     let login = async {
         let mut login = request?.into_login()?;
         login.address = address;
+        login.user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         login.device = state.web.device(&jar);
         Ok::<Login, Error>(state.auth.login(login).await?)
     };

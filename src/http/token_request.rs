@@ -146,6 +146,7 @@ impl TokenRequest {
             scope: self.scope,
             address: None,
             device: None,
+            user_agent: None,
         })
     }
 }

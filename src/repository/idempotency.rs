@@ -24,13 +24,23 @@ pub struct Kept {
     /// A hash of the request body the answer is for.
     pub request_hash: String,
     pub body: String,
+    /// A hire's `Location`.
+    pub location: Option<String>,
+}
+
+/// An answer to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub request_hash: &'a str,
+    pub body: &'a str,
+    pub location: Option<&'a str>,
 }
 
 /// The answer kept for `slot` since `since` (unix seconds), if any.
 pub async fn find(tx: &mut Tx, slot: &Slot<'_>, since: i64) -> sqlx::Result<Option<Kept>> {
     dispatch!(&mut *tx, tx => {
         sqlx::query_as(
-            "SELECT request_hash, body FROM idempotency_keys \
+            "SELECT request_hash, body, location FROM idempotency_keys \
              WHERE actor = ? AND endpoint = ? AND idem_key = ? AND created_at >= ?",
         )
         .bind(slot.actor)
@@ -43,13 +53,7 @@ pub async fn find(tx: &mut Tx, slot: &Slot<'_>, since: i64) -> sqlx::Result<Opti
 }
 
 /// Keeps the answer of `slot`, replacing an expired one.
-pub async fn keep(
-    tx: &mut Tx,
-    slot: &Slot<'_>,
-    request_hash: &str,
-    body: &str,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn keep(tx: &mut Tx, slot: &Slot<'_>, answer: &Answer<'_>, now: i64) -> sqlx::Result<()> {
     dispatch!(&mut *tx, tx => {
         sqlx::query("DELETE FROM idempotency_keys WHERE actor = ? AND endpoint = ? AND idem_key = ?")
             .bind(slot.actor)
@@ -59,14 +63,16 @@ pub async fn keep(
             .await?;
         sqlx::query(
             "INSERT INTO idempotency_keys \
-             (actor, endpoint, idem_key, request_hash, status, body, created_at) \
-             VALUES (?, ?, ?, ?, 200, ?, ?)",
+             (actor, endpoint, idem_key, request_hash, status, body, location, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(slot.actor)
         .bind(slot.endpoint)
         .bind(slot.key)
-        .bind(request_hash)
-        .bind(body)
+        .bind(answer.request_hash)
+        .bind(if answer.location.is_some() { 201 } else { 200 })
+        .bind(answer.body)
+        .bind(answer.location)
         .bind(now)
         .execute(&mut **tx)
         .await

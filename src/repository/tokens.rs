@@ -1,14 +1,19 @@
 //! Revoked tokens, shared by every instance through the database.
 
-use crate::{db::Db, dispatch, domain::TokenRef};
+use crate::{
+    db::{Db, Tx},
+    dispatch,
+    domain::TokenRef,
+};
 
-/// Records a token's `jti` as revoked until `expires_at` (unix seconds). Revoking twice is fine.
-pub async fn revoke(db: &Db, jti: &str, expires_at: i64) -> sqlx::Result<()> {
-    let sql = match db {
-        Db::MySql(_) => "INSERT IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
-        Db::Sqlite(_) => "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+/// Records a token's `jti` as revoked until `expires_at` (unix seconds), in the caller's
+/// transaction (with its audit entry). Revoking twice is fine.
+pub async fn revoke(tx: &mut Tx, jti: &str, expires_at: i64) -> sqlx::Result<()> {
+    let sql = match tx {
+        Tx::MySql(_) => "INSERT IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+        Tx::Sqlite(_) => "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
     };
-    dispatch!(db, pool => sqlx::query(sql).bind(jti).bind(expires_at).execute(pool).await.map(drop))?;
+    dispatch!(&mut *tx, tx => sqlx::query(sql).bind(jti).bind(expires_at).execute(&mut **tx).await.map(drop))?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use secrecy::SecretString;
+use serde_json::json;
 
 use crate::{
     db::Db,
@@ -12,7 +13,10 @@ use crate::{
         scope::{Role, Scope, ScopeSet, scopes_of},
     },
     error::Error,
-    repository::{employees, roles, tokens},
+    repository::{
+        audit::{self, Entry},
+        employees, roles, tokens,
+    },
     service::{
         jwt::{Claims, JwtKeys},
         password,
@@ -40,6 +44,8 @@ pub struct LoginRequest {
     pub address: Option<IpAddr>,
     /// The device a valid device cookie names: its id and the account it logged in to.
     pub device: Option<Device>,
+    /// For the audit trail.
+    pub user_agent: Option<String>,
 }
 
 /// A client that logged in to an account before (OWASP's device cookie).
@@ -111,10 +117,47 @@ impl AuthService {
         self.verifier.dummy_hash_cost()
     }
 
-    /// Checks the scopes, reserves the failed-login budget, verifies the password (a dummy hash
-    /// for unknown emails), and issues the token.
+    /// A login attempt, on record in the audit trail: a success, or a failure of the password or
+    /// of a former employee (with the account when the email names one, never what was typed).
+    /// Attempts refused before any password was judged (throttled, unknown scope) write nothing,
+    /// so that a flood of them costs no writes.
     #[tracing::instrument(skip_all, fields(emp_no))]
     pub async fn login(&self, request: LoginRequest) -> Result<Login, LoginError> {
+        let (ip, user_agent) = (request.address, request.user_agent.clone());
+        let (outcome, subject) = self.attempt(request).await;
+        let (action, details) = match &outcome {
+            Ok(login) => ("login.success", json!({"scope": login.scope.to_claim()})),
+            Err(LoginError::Incorrect) => ("login.failure", json!({"reason": "incorrect"})),
+            Err(LoginError::Inactive) => ("login.failure", json!({"reason": "inactive"})),
+            Err(_) => return outcome,
+        };
+        let entry = Entry {
+            actor: outcome.as_ref().ok().map(|login| login.emp_no),
+            action,
+            emp_no: subject,
+            ip: ip.map(|ip| ip.to_string()),
+            user_agent: user_agent.as_deref(),
+            details,
+        };
+        let mut tx = self.db.begin().await.map_err(Error::from)?;
+        audit::record(&mut tx, &entry).await.map_err(Error::from)?;
+        tx.commit().await.map_err(Error::from)?;
+        outcome
+    }
+
+    /// Checks the scopes, reserves the failed-login budget, verifies the password (a dummy hash
+    /// for unknown emails), and issues the token; with the emp_no of the account the email names.
+    async fn attempt(&self, request: LoginRequest) -> (Result<Login, LoginError>, Option<i32>) {
+        let mut subject = None;
+        let outcome = self.attempt_for(request, &mut subject).await;
+        (outcome, subject)
+    }
+
+    async fn attempt_for(
+        &self,
+        request: LoginRequest,
+        subject: &mut Option<i32>,
+    ) -> Result<Login, LoginError> {
         let requested = parse_scopes(request.scope.as_deref())?;
         let account = normalize_email(&request.username);
         let device = request.device.filter(|device| device.account == account);
@@ -135,6 +178,7 @@ impl AuthService {
         let found = employees::find_credentials(&self.db, &account)
             .await
             .map_err(Error::from)?;
+        *subject = found.as_ref().map(|c| c.emp_no);
         let stored = found.as_ref().and_then(|c| c.password_hash.clone());
         let matches = self
             .verifier
@@ -228,8 +272,25 @@ impl AuthService {
     /// Revokes a token until it would have expired anyway, for every instance sharing the
     /// database; rows of tokens that have expired meanwhile are purged on the way.
     #[tracing::instrument(skip_all, fields(emp_no = claims.sub))]
-    pub async fn logout(&self, claims: &Claims) -> Result<(), Error> {
-        tokens::revoke(&self.db, &claims.jti, claims.exp).await?;
+    pub async fn logout(
+        &self,
+        claims: &Claims,
+        ip: Option<IpAddr>,
+        user_agent: Option<&str>,
+    ) -> Result<(), Error> {
+        let emp_no = claims.emp_no();
+        let entry = Entry {
+            actor: emp_no,
+            action: "session.revoke",
+            emp_no,
+            ip: ip.map(|ip| ip.to_string()),
+            user_agent,
+            details: json!({"reason": "logout"}),
+        };
+        let mut tx = self.db.begin().await?;
+        tokens::revoke(&mut tx, &claims.jti, claims.exp).await?;
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
         // Housekeeping only: the token is revoked whatever happens here.
         if let Err(error) = tokens::purge_expired(&self.db, chrono::Utc::now().timestamp()).await {
             tracing::warn!(%error, "could not purge expired revocations");

@@ -131,6 +131,19 @@ async fn wait_for_url(client: &Client, url: &str) -> Step<()> {
         .map_err(|e| format!("waiting for {url}: {e}"))
 }
 
+async fn wait_for_url_with(client: &Client, part: &str) -> Step<()> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if cmd(client.current_url().await)?.as_str().contains(part) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("waiting for a URL with {part}"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn cmd<T>(result: Result<T, fantoccini::error::CmdError>) -> Step<T> {
     result.map_err(|e| e.to_string())
 }
@@ -188,6 +201,9 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
     wait_for_url(client, &format!("{base}/directory")).await?;
     type_into(client, "#q", "furedi").await?;
     click(client, ".search button").await?;
+    // The unfiltered list already shows Furedi: wait for the search's own page first, or the
+    // link found may belong to the page being left.
+    wait_for_url_with(client, "q=furedi").await?;
     let found = "//table[@id='results']//a[contains(., 'Furedi')]";
     let found = client
         .wait()

@@ -82,7 +82,7 @@ pub fn directory(db: &Db) -> DirectoryService {
 
 /// The HR service as the binary builds it (tags sealed with the test secret).
 pub fn hr(db: &Db) -> HrService {
-    HrService::new(db.clone(), SECRET)
+    HrService::new(db.clone(), SECRET, TEST_COST)
 }
 
 /// Browser settings as the defaults make them: cookies not `Secure`, no trusted proxy.

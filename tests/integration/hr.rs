@@ -30,10 +30,12 @@ pub async fn figures(app: &Router, token: &str, dept_no: &str) -> (i64, i64) {
     )
 }
 
-/// The audit entries about `emp_no`, oldest first: (actor, action, details).
+/// The audit entries of changes about `emp_no` (not its logins and logouts), oldest first:
+/// (actor, action, details).
 pub async fn audit_of(db: &Db, emp_no: i32) -> Vec<(Option<i32>, String, Value)> {
     let rows: Vec<(Option<i32>, String, String)> = employees::dispatch!(db, pool => {
-        sqlx::query_as("SELECT actor, action, details FROM audit_log WHERE emp_no = ? ORDER BY id")
+        sqlx::query_as("SELECT actor, action, details FROM audit_log WHERE emp_no = ? \
+             AND action NOT IN ('login.success', 'login.failure', 'session.revoke') ORDER BY id")
             .bind(emp_no)
             .fetch_all(pool)
             .await

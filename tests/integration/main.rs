@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 
+mod audit;
 mod binary;
 mod browser;
 mod browser_guards;
@@ -13,6 +14,7 @@ mod directory_pages;
 mod dos;
 mod dual_stack;
 mod health;
+mod hire;
 mod hr;
 mod hr_refusals;
 mod hr_retries;

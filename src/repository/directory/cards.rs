@@ -89,25 +89,40 @@ pub(crate) async fn assemble(
     kept: &Kept,
     rows: Vec<CardRow>,
 ) -> sqlx::Result<Vec<Record>> {
+    let firsts = firsts(rows);
+    if !heads_known(kept, &firsts) {
+        let rows: Vec<HeadRow> = dispatch!(db, pool => {
+            sqlx::query_as(HEADS).fetch_all(pool).await?
+        });
+        keep_heads(kept, rows);
+    }
+    Ok(build(kept, firsts))
+}
+
+fn firsts(rows: Vec<CardRow>) -> Vec<CardRow> {
     let mut firsts: Vec<CardRow> = Vec::with_capacity(rows.len());
     for row in rows {
         if firsts.last().is_none_or(|last| last.emp_no != row.emp_no) {
             firsts.push(row);
         }
     }
+    firsts
+}
+
+/// Whether `kept` holds, at the rows' version, the department of every row.
+fn heads_known(kept: &Kept, firsts: &[CardRow]) -> bool {
     let Some(version) = firsts.first().map(CardRow::directory_version) else {
-        return Ok(Vec::new());
+        return true;
     };
-    let known = |row: &CardRow| {
+    firsts.iter().all(|row| {
         row.dept_no
             .as_deref()
             .is_none_or(|dept_no| kept.departments.at(dept_no, version).is_some())
-    };
-    if !firsts.iter().all(known) {
-        let (heads, read_at) = department_heads(db).await?;
-        kept.departments.keep(heads, read_at);
-    }
-    Ok(firsts
+    })
+}
+
+fn build(kept: &Kept, firsts: Vec<CardRow>) -> Vec<Record> {
+    firsts
         .into_iter()
         .map(|row| {
             let head = row
@@ -117,17 +132,12 @@ pub(crate) async fn assemble(
                 .map(|(head, _)| head);
             row.into_record(head)
         })
-        .collect())
+        .collect()
 }
 
 /// An employee's full record as the caller's transaction sees it (a change's answer, kept with it
 /// for `Idempotency-Key` retries).
-pub async fn record_in(
-    tx: &mut Tx,
-    db: &Db,
-    kept: &Kept,
-    emp_no: i32,
-) -> sqlx::Result<Option<Record>> {
+pub async fn record_in(tx: &mut Tx, kept: &Kept, emp_no: i32) -> sqlx::Result<Option<Record>> {
     const RECORD: &str = concat!(
         "SELECT ",
         card_columns!(),
@@ -138,7 +148,16 @@ pub async fn record_in(
     let rows: Vec<CardRow> = dispatch!(&mut *tx, tx => {
         sqlx::query_as(RECORD).bind(emp_no).fetch_all(&mut **tx).await?
     });
-    Ok(assemble(db, kept, rows).await?.into_iter().next())
+    let firsts = firsts(rows);
+    // On the transaction's own connection: a second one from the pool, while this one holds
+    // its locks, could wait for connections that wait for those locks.
+    if !heads_known(kept, &firsts) {
+        let rows: Vec<HeadRow> = dispatch!(&mut *tx, tx => {
+            sqlx::query_as(HEADS).fetch_all(&mut **tx).await?
+        });
+        keep_heads(kept, rows);
+    }
+    Ok(build(kept, firsts).into_iter().next())
 }
 
 #[derive(sqlx::FromRow)]
@@ -154,21 +173,17 @@ struct HeadRow {
 
 /// Every department with its current manager (the newest, should there be two), and the
 /// directory's version they were read at.
-async fn department_heads(db: &Db) -> sqlx::Result<(Vec<(String, DepartmentHead)>, i64)> {
-    let rows: Vec<HeadRow> = dispatch!(db, pool => {
-        sqlx::query_as(
-            "SELECT d.dept_no, d.dept_name, m.emp_no AS manager_emp_no,
-                    m.first_name AS manager_first_name, m.last_name AS manager_last_name,
-                    m.email AS manager_email,
-                    (SELECT v.version FROM directory_version v WHERE v.id = 1) AS directory_version
-             FROM departments d
-             LEFT JOIN dept_manager dm ON dm.dept_no = d.dept_no AND dm.to_date = '9999-01-01'
-             LEFT JOIN employees m ON m.emp_no = dm.emp_no
-             ORDER BY d.dept_no, dm.from_date DESC",
-        )
-        .fetch_all(pool)
-        .await?
-    });
+const HEADS: &str = "SELECT d.dept_no, d.dept_name, m.emp_no AS manager_emp_no,
+        m.first_name AS manager_first_name, m.last_name AS manager_last_name,
+        m.email AS manager_email,
+        (SELECT v.version FROM directory_version v WHERE v.id = 1) AS directory_version
+ FROM departments d
+ LEFT JOIN dept_manager dm ON dm.dept_no = d.dept_no AND dm.to_date = '9999-01-01'
+ LEFT JOIN employees m ON m.emp_no = dm.emp_no
+ ORDER BY d.dept_no, dm.from_date DESC";
+
+/// Keeps the heads of [`HEADS`]' rows at the version they were read at.
+fn keep_heads(kept: &Kept, rows: Vec<HeadRow>) {
     let version = rows.first().map_or(0, |row| row.directory_version);
     let mut heads: Vec<(String, DepartmentHead)> = Vec::with_capacity(rows.len());
     for row in rows {
@@ -196,5 +211,5 @@ async fn department_heads(db: &Db) -> sqlx::Result<(Vec<(String, DepartmentHead)
             },
         ));
     }
-    Ok((heads, version))
+    kept.departments.keep(heads, version);
 }

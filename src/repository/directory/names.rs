@@ -22,6 +22,21 @@ pub async fn refresh(tx: &mut Tx) -> sqlx::Result<()> {
     bump(tx).await
 }
 
+/// Adds one employee's first name, if new, and moves the version (a hire: a new last name or
+/// email can start a search's branch too).
+pub async fn add(tx: &mut Tx, first_name: &str) -> sqlx::Result<()> {
+    dispatch!(&mut *tx, tx => sqlx::query(
+        "INSERT INTO first_names (first_name) SELECT ? \
+         WHERE NOT EXISTS (SELECT 1 FROM first_names n WHERE n.first_name = ?)",
+    )
+    .bind(first_name)
+    .bind(first_name)
+    .execute(&mut **tx)
+    .await
+    .map(drop)?);
+    bump(tx).await
+}
+
 /// Moves the directory's version, inside the caller's transaction: what any instance kept is
 /// read again after it commits.
 pub async fn bump(tx: &mut Tx) -> sqlx::Result<()> {

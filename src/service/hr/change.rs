@@ -1,128 +1,19 @@
-//! HR changes: each is one transaction that locks the employee (a second change of the same
-//! employee waits, then sees the first), checks the rules against the current rows, closes and
-//! opens rows exactly as test_db keeps its history, moves the department figures, and writes its
-//! audit entry. Handlers parse and answer; this decides.
-
-use std::net::IpAddr;
+//! The changes of one employee: title, department, salary, termination.
 
 use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use super::etag::EtagKey;
+use super::{ChangeRequest, Changed, HrError, HrService};
 use crate::{
-    db::Db,
-    domain::{
-        directory::Record,
-        hr::{Change, CurrentRows, Spell},
-    },
-    error::Error,
+    domain::hr::{Change, CurrentRows, Spell},
     repository::{
         audit::{self, Entry},
-        directory::{cards, kept::Kept, names},
+        directory::names,
         hr,
-        idempotency::{self, LIFETIME_SECS, Slot},
     },
 };
 
-/// Why a change was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum HrError {
-    #[error("no such employee")]
-    NotFound,
-    #[error("former employee")]
-    Former,
-    #[error("a date after today")]
-    FutureDate,
-    /// The date is not after the start of a current row that the change would close.
-    #[error("not after the current {0}")]
-    NotAfterCurrent(&'static str),
-    /// The change would set what is already current.
-    #[error("unchanged {0}")]
-    Unchanged(&'static str),
-    /// test_db's keys allow one dept_emp row per employee and department.
-    #[error("key taken")]
-    KeyTaken,
-    #[error("unknown department")]
-    UnknownDepartment,
-    /// `If-Match` names no current tag of the employee.
-    #[error("precondition failed")]
-    PreconditionFailed,
-    /// The `Idempotency-Key` was used with another body.
-    #[error("idempotency key reused")]
-    KeyReused,
-    #[error(transparent)]
-    Internal(#[from] Error),
-}
-
-impl From<sqlx::Error> for HrError {
-    fn from(error: sqlx::Error) -> Self {
-        match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => HrError::KeyTaken,
-            _ => HrError::Internal(error.into()),
-        }
-    }
-}
-
-/// Who makes a change, as the audit trail records it.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor<'a> {
-    pub emp_no: i32,
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<&'a str>,
-}
-
-/// A retry-safe request: the key the client sent, where, and a hash of its body.
-#[derive(Debug, Clone, Copy)]
-pub struct Retry<'a> {
-    /// Method and path: a key counts per caller and endpoint.
-    pub endpoint: &'a str,
-    pub key: &'a str,
-    pub request_hash: &'a str,
-}
-
-/// A change as the handler read it.
-pub struct ChangeRequest<'a> {
-    pub actor: Actor<'a>,
-    pub emp_no: i32,
-    pub change: Change,
-    pub date: NaiveDate,
-    /// `If-Match`: whether it passes for a current tag.
-    pub if_match: Option<&'a (dyn Fn(&str) -> bool + Send + Sync)>,
-    pub retry: Option<Retry<'a>>,
-}
-
-/// What a change did.
-#[derive(Debug)]
-pub enum Changed {
-    /// Applied now: the record as it is after the change, and its tag.
-    Now { record: Box<Record>, etag: String },
-    /// A retry of an earlier change with the same key and body: that change's answer, again.
-    Replayed { body: String },
-}
-
-pub struct HrService {
-    db: Db,
-    tags: EtagKey,
-    /// Departments' heads for the records the changes answer with.
-    kept: Kept,
-}
-
 impl HrService {
-    /// The one constructor: tags are sealed with a key derived from the token secret.
-    pub fn new(db: Db, secret: &[u8]) -> Self {
-        Self {
-            db,
-            tags: EtagKey::derive(secret),
-            kept: Kept::default(),
-        }
-    }
-
-    /// The employee's tag now (`ETag` of `GET /employees/{emp_no}`).
-    pub async fn etag(&self, emp_no: i32) -> Result<String, Error> {
-        let rows = hr::current_rows_now(&self.db, emp_no).await?;
-        Ok(self.tags.tag(emp_no, &rows))
-    }
-
     /// Applies a change in one transaction: the employee's lock, then a kept answer for the same
     /// key (replayed), `If-Match`, the rules, the rows, the figures, the audit entry, and the
     /// answer kept for the key.
@@ -137,18 +28,10 @@ impl HrService {
         if !hr::lock_employee(&mut tx, emp_no).await? {
             return Err(HrError::NotFound);
         }
-        let slot = request.retry.map(|retry| Slot {
-            actor: request.actor.emp_no,
-            endpoint: retry.endpoint,
-            key: retry.key,
-        });
-        if let (Some(slot), Some(retry)) = (&slot, &request.retry)
-            && let Some(kept) = idempotency::find(&mut tx, slot, now - LIFETIME_SECS).await?
-        {
-            return match kept.request_hash == retry.request_hash {
-                true => Ok(Changed::Replayed { body: kept.body }),
-                false => Err(HrError::KeyReused),
-            };
+        let slot = request.retry.map(|retry| retry.slot(request.actor.emp_no));
+        let retry = slot.as_ref().zip(request.retry.as_ref());
+        if let Some(kept) = Self::kept_answer(&mut tx, retry, now).await? {
+            return Ok(kept);
         }
         let rows = hr::current_rows(&mut tx, emp_no).await?;
         if let Some(passes) = request.if_match
@@ -174,10 +57,16 @@ impl HrService {
             Change::Title(title) => hr::open(&mut tx, Spell::Title, emp_no, title, date).await?,
             Change::Department(dept_no) => {
                 hr::open(&mut tx, Spell::Department, emp_no, dept_no, date).await?;
+                let mut moves = vec![(dept_no.as_str(), 1, salary)];
                 if let Some(old) = &department {
-                    hr::adjust_figures(&mut tx, old, -1, -salary).await?;
+                    moves.push((old.as_str(), -1, -salary));
                 }
-                hr::adjust_figures(&mut tx, dept_no, 1, salary).await?;
+                // In dept_no order: two transfers in opposite directions lock the two figures
+                // rows in the same order, so neither waits for the other forever.
+                moves.sort_by_key(|(dept_no, _, _)| *dept_no);
+                for (dept_no, headcount, payroll) in moves {
+                    hr::adjust_figures(&mut tx, dept_no, headcount, payroll).await?;
+                }
             }
             Change::Salary(new) => {
                 hr::open(&mut tx, Spell::Salary, emp_no, &new.to_string(), date).await?;
@@ -206,26 +95,8 @@ impl HrService {
             details: details(change, date, &rows),
         };
         audit::record(&mut tx, &entry).await?;
-        let record = cards::record_in(&mut tx, &self.db, &self.kept, emp_no)
-            .await?
-            .ok_or(HrError::NotFound)?;
-        let etag = self
-            .tags
-            .tag(emp_no, &hr::current_rows(&mut tx, emp_no).await?);
-        if let (Some(slot), Some(retry)) = (&slot, &request.retry) {
-            let body = serde_json::to_string(&record).map_err(|e| Error::Io(e.into()))?;
-            idempotency::keep(&mut tx, slot, retry.request_hash, &body, now).await?;
-        }
-        tx.commit().await?;
-        if slot.is_some()
-            && let Err(error) = idempotency::purge(&self.db, now - LIFETIME_SECS).await
-        {
-            tracing::warn!(%error, "could not purge expired idempotency keys");
-        }
-        Ok(Changed::Now {
-            record: Box::new(record),
-            etag,
-        })
+        let retry = slot.zip(request.retry.as_ref());
+        self.finish(tx, retry, emp_no, (now, None)).await
     }
 }
 
