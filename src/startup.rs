@@ -11,6 +11,7 @@ use crate::{
     error::Error,
     seeding::{self, DefaultPassword, backfill, generator},
     service::{
+        audit::AuditService,
         auth::{AuthConfig, AuthService},
         directory::DirectoryService,
         hr::HrService,
@@ -115,7 +116,16 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
     let directory = DirectoryService::new(db.clone(), &secret);
     let hr = HrService::new(db.clone(), &secret, config.bcrypt_cost);
-    Ok(AppState::new(db, auth, directory, hr, web, config.limits()))
+    let audit = AuditService::new(db.clone(), &secret);
+    Ok(AppState::new(
+        db,
+        auth,
+        directory,
+        hr,
+        audit,
+        web,
+        config.limits(),
+    ))
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), Error> {

@@ -9,7 +9,7 @@ use axum_extra::extract::cookie::Key;
 use crate::{
     db::Db,
     http::health::Readiness,
-    service::{auth::AuthService, directory::DirectoryService, hr::HrService},
+    service::{audit::AuditService, auth::AuthService, directory::DirectoryService, hr::HrService},
 };
 
 #[derive(Clone)]
@@ -18,6 +18,7 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub directory: Arc<DirectoryService>,
     pub hr: Arc<HrService>,
+    pub audit: Arc<AuditService>,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
     pub readiness: Arc<Readiness>,
@@ -29,11 +30,13 @@ impl AppState {
         auth: AuthService,
         directory: DirectoryService,
         hr: HrService,
+        audit: AuditService,
         web: WebSettings,
         limits: Limits,
     ) -> Self {
         Self {
             hr: Arc::new(hr),
+            audit: Arc::new(audit),
             db,
             auth: Arc::new(auth),
             directory: Arc::new(directory),

@@ -1,5 +1,6 @@
 //! Domain types: the rows of test_db as the seeders write them, and what the services read back.
 
+pub mod audit;
 pub mod directory;
 pub mod hr;
 pub mod scope;

@@ -115,6 +115,13 @@ impl Need for HrWrite {
     const NAMED: Scope = Scope::Hr;
 }
 
+/// The audit trail and roles (`admin`).
+pub struct AdminRead;
+impl Need for AdminRead {
+    const ANY_OF: &'static [Scope] = &[Scope::Admin];
+    const NAMED: Scope = Scope::Admin;
+}
+
 /// A token with the scope `N` needs, whose signature and claims are valid. Revocation is checked
 /// by the handler's own query (`/users/me` reads the profile and the revocation together).
 pub struct Scoped<N> {

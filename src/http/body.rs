@@ -132,6 +132,29 @@ impl Fields {
         Some(Some(text))
     }
 
+    /// A list of strings (possibly empty).
+    pub fn strings(&mut self, field: &str) -> Option<Vec<String>> {
+        let items = match self.map.get(field) {
+            Some(Value::Array(items)) => items,
+            None | Some(Value::Null) => {
+                self.refuse(field, "is required");
+                return None;
+            }
+            Some(_) => {
+                self.refuse(field, "must be a list of strings");
+                return None;
+            }
+        };
+        let strings: Option<Vec<String>> = items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect();
+        if strings.is_none() {
+            self.refuse(field, "must be a list of strings");
+        }
+        strings
+    }
+
     /// Refuses a field that was read well on its own but not with the others.
     pub fn refuse_field(&mut self, field: &str, message: &str) {
         self.refuse(field, message);

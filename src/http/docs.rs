@@ -11,9 +11,9 @@ use crate::{
     domain::{Profile, directory::Status, scope::Scope},
     error::{Detail, OAuthCode, OAuthError},
     http::{
-        departments, employees,
+        appointment, audit, departments, employees,
         health::{self, Health},
-        hire, hr, logout, pages,
+        hire, hr, logout, pages, roles,
         search_query::CardPageBody,
         token::{self, TokenResponse},
         token_request::TokenRequest,
@@ -45,6 +45,9 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
     ),
     paths(
         token::token,
+        audit::list,
+        roles::show,
+        roles::replace,
         users::me,
         employees::list,
         employees::show,
@@ -58,6 +61,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
         departments::list,
         departments::show,
         departments::staff,
+        appointment::appoint,
         logout::logout,
         pages::login,
         pages::home,
@@ -69,6 +73,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
     tags(
         (name = "auth", description = "Login and logout"),
         (name = "users", description = "The logged-in employee"),
+        (name = "audit", description = "The audit trail and granted roles (scope `admin`)"),
         (name = "hr", description = "HR changes (scope `hr`): each one transaction, on record in the audit trail"),
         (name = "directory", description = "Employees and departments, as the caller's scopes allow"),
         (name = "pages", description = "HTML pages for browsers"),
@@ -104,7 +109,6 @@ impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{
             Ref, RefOr,
-            path::HttpMethod,
             response::{Response, ResponseBuilder},
         };
         let detail = |description: &str| -> RefOr<Response> {
@@ -117,12 +121,13 @@ impl Modify for CommonResponses {
                 .into()
         };
         for item in openapi.paths.paths.values_mut() {
-            for method in [HttpMethod::Get, HttpMethod::Post] {
-                let operation = match method {
-                    HttpMethod::Get => item.get.as_mut(),
-                    _ => item.post.as_mut(),
-                };
-                let Some(operation) = operation else { continue };
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
                 responses
                     .entry("431".into())

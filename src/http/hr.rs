@@ -39,6 +39,10 @@ pub(super) fn refusal(error: HrError, date_field: &str) -> Error {
         HrError::NotFound => Error::NotFound,
         HrError::FutureDate => field(date_field, "must not be after today"),
         HrError::UnknownDepartment => field("dept_no", "no such department"),
+        HrError::UnknownEmployee => field("emp_no", "no such employee"),
+        HrError::NotMember => {
+            Error::Conflict("The new manager must be a current member of the department".to_owned())
+        }
         HrError::EmailTaken => Error::Conflict("Another employee has that email".to_owned()),
         HrError::Former => Error::Conflict("The employee is a former employee".to_owned()),
         HrError::NotAfterCurrent(noun) => Error::Conflict(format!(
@@ -46,8 +50,8 @@ pub(super) fn refusal(error: HrError, date_field: &str) -> Error {
         )),
         HrError::Unchanged(noun) => Error::Conflict(format!("That is the current {noun} already")),
         HrError::KeyTaken => Error::Conflict(
-            "test_db keeps one dept_emp row per employee and department: the employee was in that \
-             department before"
+            "test_db keeps one dept_emp and one dept_manager row per employee and department: \
+             the employee was there before"
                 .to_owned(),
         ),
         HrError::PreconditionFailed => Error::PreconditionFailed,

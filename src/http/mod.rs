@@ -1,5 +1,7 @@
 //! HTTP: the router, the layers in front of it, and one module per resource.
 
+pub mod appointment;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod browser;
@@ -15,6 +17,7 @@ pub mod hr;
 pub mod limits;
 pub mod logout;
 pub mod pages;
+pub mod roles;
 pub mod search_query;
 pub mod token;
 pub mod token_request;
@@ -27,7 +30,7 @@ use axum::{
     handler::Handler,
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{MethodRouter, get, post},
+    routing::{MethodRouter, get, post, put},
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::{
@@ -77,6 +80,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/token", post(token::token))
         .route("/users/me", get(users::me))
+        .route("/audit", get(audit::list))
         .route("/employees", get(employees::list).post(hire::hire))
         .route("/employees/{emp_no}", get(employees::show))
         .route("/employees/{emp_no}/history", get(employees::history))
@@ -85,6 +89,10 @@ pub fn app(state: AppState) -> Router {
         .route("/employees/{emp_no}/department", post(hr::department))
         .route("/employees/{emp_no}/salary", post(hr::salary))
         .route("/employees/{emp_no}/termination", post(hr::termination))
+        .route(
+            "/employees/{emp_no}/roles",
+            get(roles::show).put(roles::replace),
+        )
         .route(
             "/departments",
             negotiated(departments::list, directory_pages::departments),
@@ -96,6 +104,7 @@ pub fn app(state: AppState) -> Router {
         .route("/directory", get(directory_pages::directory))
         .route("/directory/{emp_no}", get(directory_pages::employee))
         .route("/departments/{dept_no}/employees", get(departments::staff))
+        .route("/departments/{dept_no}/manager", put(appointment::appoint))
         .route("/logout", post(logout::logout))
         .route("/login", get(pages::login))
         .route("/", get(pages::home))

@@ -63,14 +63,14 @@ fn present(value: &Option<String>) -> Option<&str> {
 }
 
 /// A typed parameter: absent is fine, empty is not.
-fn typed<'a>(value: &'a Option<String>, name: &str) -> Result<Option<&'a str>, Error> {
+pub(crate) fn typed<'a>(value: &'a Option<String>, name: &str) -> Result<Option<&'a str>, Error> {
     match value.as_deref().map(str::trim) {
         Some("") => Err(Error::BadRequest(format!("{name}: empty"))),
         other => Ok(other),
     }
 }
 
-fn bad(message: &str) -> Error {
+pub(crate) fn bad(message: &str) -> Error {
     Error::BadRequest(message.to_owned())
 }
 
@@ -80,6 +80,19 @@ fn date(value: &Option<String>, name: &str) -> Result<Option<NaiveDate>, Error> 
             NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
                 Error::BadRequest(format!("{name}: an ISO date (YYYY-MM-DD) is expected"))
             })
+        })
+        .transpose()
+}
+
+/// `limit`: 1 to 100.
+pub(crate) fn limit(value: &Option<String>) -> Result<Option<u32>, Error> {
+    typed(value, "limit")?
+        .map(|limit| {
+            limit
+                .parse()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| bad("limit: an integer from 1 to 100"))
         })
         .transpose()
 }
@@ -122,14 +135,7 @@ impl SearchQuery {
             Some("all") => Status::All,
             Some(_) => return Err(bad("status: one of current, former, all")),
         };
-        let limit = match typed(&self.limit, "limit")? {
-            None => DEFAULT_LIMIT,
-            Some(limit) => limit
-                .parse()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| bad("limit: an integer from 1 to 100"))?,
-        };
+        let limit = limit(&self.limit)?.unwrap_or(DEFAULT_LIMIT);
         let search = Search {
             needle: q.and_then(Needle::parse),
             department: department.map(str::to_owned),

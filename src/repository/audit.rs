@@ -3,8 +3,13 @@
 
 use chrono::{NaiveDateTime, Utc};
 use serde_json::Value;
+use sqlx::QueryBuilder;
 
-use crate::{db::Tx, dispatch};
+use crate::{
+    db::{Db, Tx},
+    dispatch,
+    domain::audit::{AuditEntry, AuditFilter},
+};
 
 /// One entry, as the change or login that writes it knows it.
 #[derive(Debug, Clone)]
@@ -41,4 +46,64 @@ pub async fn record(tx: &mut Tx, entry: &Entry<'_>) -> sqlx::Result<()> {
         .await
         .map(drop)
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: i64,
+    at: NaiveDateTime,
+    actor: Option<i32>,
+    action: String,
+    emp_no: Option<i32>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    details: String,
+}
+
+/// Up to `fetch` entries matching `filter`, newest first, older than the entry `before` (keyset
+/// paging on the primary key; each filter has an index that ends with `id`).
+pub async fn list(
+    db: &Db,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    fetch: usize,
+) -> sqlx::Result<Vec<AuditEntry>> {
+    let rows: Vec<EntryRow> = dispatch!(db, pool => {
+        let mut query = QueryBuilder::new(
+            "SELECT id, at, actor, action, emp_no, ip, user_agent, details FROM audit_log WHERE 1 = 1",
+        );
+        if let Some(emp_no) = filter.emp_no {
+            query.push(" AND emp_no = ").push_bind(emp_no);
+        }
+        if let Some(actor) = filter.actor {
+            query.push(" AND actor = ").push_bind(actor);
+        }
+        if let Some(action) = &filter.action {
+            query.push(" AND action = ").push_bind(action.clone());
+        }
+        if let Some(from) = filter.from {
+            query.push(" AND at >= ").push_bind(from);
+        }
+        if let Some(until) = filter.until {
+            query.push(" AND at < ").push_bind(until);
+        }
+        if let Some(before) = before {
+            query.push(" AND id < ").push_bind(before);
+        }
+        query.push(" ORDER BY id DESC LIMIT ").push_bind(fetch as i64);
+        query.build_query_as().fetch_all(pool).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|row| AuditEntry {
+            id: row.id,
+            at: row.at.and_utc(),
+            actor: row.actor,
+            action: row.action,
+            emp_no: row.emp_no,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            details: serde_json::from_str(&row.details).unwrap_or(Value::Null),
+        })
+        .collect())
 }

@@ -27,6 +27,17 @@ pub async fn lock_employee(tx: &mut Tx, emp_no: i32) -> sqlx::Result<bool> {
     Ok(found.is_some())
 }
 
+/// Whether the employee exists (no lock).
+pub async fn employee_exists(tx: &mut Tx, emp_no: i32) -> sqlx::Result<bool> {
+    let found: Option<i32> = dispatch!(&mut *tx, tx => {
+        sqlx::query_scalar("SELECT emp_no FROM employees WHERE emp_no = ?")
+            .bind(emp_no)
+            .fetch_optional(&mut **tx)
+            .await?
+    });
+    Ok(found.is_some())
+}
+
 #[derive(sqlx::FromRow)]
 struct CurrentRowRow {
     kind: i64,
@@ -250,5 +261,59 @@ pub async fn insert_employee(
         .execute(&mut **tx)
         .await
         .map(drop)
+    })
+}
+
+/// Locks the department's row until the transaction ends (two appointments take turns); `false`
+/// when there is no such department.
+pub async fn lock_department(tx: &mut Tx, dept_no: &str) -> sqlx::Result<bool> {
+    let found: Option<String> = dispatch!(&mut *tx, tx => {
+        sqlx::query("UPDATE departments SET dept_no = dept_no WHERE dept_no = ?")
+            .bind(dept_no)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query_scalar("SELECT dept_no FROM departments WHERE dept_no = ?")
+            .bind(dept_no)
+            .fetch_optional(&mut **tx)
+            .await?
+    });
+    Ok(found.is_some())
+}
+
+/// Whether the employee is in the department now.
+pub async fn is_current_member(tx: &mut Tx, emp_no: i32, dept_no: &str) -> sqlx::Result<bool> {
+    let found: Option<i32> = dispatch!(&mut *tx, tx => {
+        sqlx::query_scalar(
+            "SELECT emp_no FROM dept_emp WHERE emp_no = ? AND dept_no = ? AND to_date = '9999-01-01'",
+        )
+        .bind(emp_no)
+        .bind(dept_no)
+        .fetch_optional(&mut **tx)
+        .await?
+    });
+    Ok(found.is_some())
+}
+
+/// The department's current managers and the day each started.
+pub async fn current_managers(tx: &mut Tx, dept_no: &str) -> sqlx::Result<Vec<(i32, NaiveDate)>> {
+    dispatch!(&mut *tx, tx => {
+        sqlx::query_as(
+            "SELECT emp_no, from_date FROM dept_manager WHERE dept_no = ? AND to_date = '9999-01-01'",
+        )
+        .bind(dept_no)
+        .fetch_all(&mut **tx)
+        .await
+    })
+}
+
+/// Ends the department's current manager rows on `date`.
+pub async fn close_managers(tx: &mut Tx, dept_no: &str, date: NaiveDate) -> sqlx::Result<()> {
+    dispatch!(&mut *tx, tx => {
+        sqlx::query("UPDATE dept_manager SET to_date = ? WHERE dept_no = ? AND to_date = '9999-01-01'")
+            .bind(date)
+            .bind(dept_no)
+            .execute(&mut **tx)
+            .await
+            .map(drop)
     })
 }

@@ -1,6 +1,10 @@
 //! Roles: the granted ones (`employee_roles`) and those that follow from test_db's rows.
 
-use crate::{db::Db, dispatch, domain::scope::Role};
+use crate::{
+    db::{Db, Tx},
+    dispatch,
+    domain::scope::Role,
+};
 
 // UNION (not UNION ALL) folds an employee's several current rows into one role; each branch is a
 // primary-key prefix look-up.
@@ -24,4 +28,38 @@ pub async fn held(db: &Db, emp_no: i32) -> sqlx::Result<Vec<Role>> {
         .collect();
     roles.sort_unstable();
     Ok(roles)
+}
+
+/// The roles granted to the employee (`hr`, `admin`), inside the caller's transaction.
+pub async fn granted(tx: &mut Tx, emp_no: i32) -> sqlx::Result<Vec<Role>> {
+    let names: Vec<String> = dispatch!(&mut *tx, tx => {
+        sqlx::query_scalar("SELECT role FROM employee_roles WHERE emp_no = ?")
+            .bind(emp_no)
+            .fetch_all(&mut **tx)
+            .await?
+    });
+    let mut roles: Vec<Role> = names
+        .iter()
+        .filter_map(|name| Role::granted(name))
+        .collect();
+    roles.sort_unstable();
+    Ok(roles)
+}
+
+/// Makes `roles` the employee's granted roles, inside the caller's transaction.
+pub async fn replace(tx: &mut Tx, emp_no: i32, roles: &[Role]) -> sqlx::Result<()> {
+    dispatch!(&mut *tx, tx => {
+        sqlx::query("DELETE FROM employee_roles WHERE emp_no = ?")
+            .bind(emp_no)
+            .execute(&mut **tx)
+            .await?;
+        for role in roles {
+            sqlx::query("INSERT INTO employee_roles (emp_no, role) VALUES (?, ?)")
+                .bind(emp_no)
+                .bind(role.as_str())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    })
 }

@@ -29,10 +29,27 @@ impl CursorKey {
     pub fn seal(&self, key: &SortKey, search: &str) -> String {
         let payload =
             serde_json::to_vec(&(&key.last_name, &key.first_name, key.emp_no)).unwrap_or_default();
-        let tag = self.tag(&payload, search).finalize().into_bytes();
+        self.seal_payload(&payload, search)
+    }
+
+    /// The cursor that continues a listing by id (the audit trail) after `id`.
+    pub fn seal_id(&self, id: i64, listing: &str) -> String {
+        self.seal_payload(id.to_string().as_bytes(), listing)
+    }
+
+    /// The id of a cursor sealed by [`CursorKey::seal_id`] for the same listing.
+    pub fn open_id(&self, cursor: &str, listing: &str) -> Option<i64> {
+        std::str::from_utf8(&self.open_payload(cursor, listing)?)
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    fn seal_payload(&self, payload: &[u8], search: &str) -> String {
+        let tag = self.tag(payload, search).finalize().into_bytes();
         format!(
             "{}.{}",
-            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(payload),
             URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES])
         )
     }
@@ -40,6 +57,18 @@ impl CursorKey {
     /// The sort key of a cursor sealed by [`CursorKey::seal`] for the same search; `None` for
     /// anything else.
     pub fn open(&self, cursor: &str, search: &str) -> Option<SortKey> {
+        let payload = self.open_payload(cursor, search)?;
+        let (last_name, first_name, emp_no): (String, String, i32) =
+            serde_json::from_slice(&payload).ok()?;
+        Some(SortKey {
+            last_name,
+            first_name,
+            emp_no,
+        })
+    }
+
+    /// The payload of a cursor whose tag holds for `search`.
+    fn open_payload(&self, cursor: &str, search: &str) -> Option<Vec<u8>> {
         if cursor.len() > MAX_CURSOR_CHARS {
             return None;
         }
@@ -52,13 +81,7 @@ impl CursorKey {
         self.tag(&payload, search)
             .verify_truncated_left(&tag)
             .ok()?;
-        let (last_name, first_name, emp_no): (String, String, i32) =
-            serde_json::from_slice(&payload).ok()?;
-        Some(SortKey {
-            last_name,
-            first_name,
-            emp_no,
-        })
+        Some(payload)
     }
 
     fn tag(&self, payload: &[u8], search: &str) -> Hmac<Sha256> {

@@ -1,5 +1,6 @@
 //! The service layer: password hashing, tokens and login rules, between handlers and repository.
 
+pub mod audit;
 pub mod auth;
 pub mod cursor;
 pub mod directory;

@@ -11,6 +11,7 @@ use employees::{
     db::Db,
     seeding::DefaultPassword,
     service::{
+        audit::AuditService,
         auth::{AuthConfig, AuthService},
         directory::DirectoryService,
         hr::HrService,
@@ -99,7 +100,8 @@ pub async fn state_with(
     let auth = auth_service(&db, failures_per_minute).await;
     let directory = directory(&db);
     let hr = hr(&db);
-    AppState::new(db, auth, directory, hr, web, limits)
+    let audit = AuditService::new(db.clone(), SECRET);
+    AppState::new(db, auth, directory, hr, audit, web, limits)
 }
 
 pub async fn state(db: Db) -> AppState {

@@ -163,6 +163,7 @@ async fn slow_login_app(db: Db, limits: Limits) -> axum::Router {
         auth,
         directory(&db),
         hr(&db),
+        employees::service::audit::AuditService::new(db.clone(), SECRET),
         web_settings(),
         limits,
     ))

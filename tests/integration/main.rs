@@ -4,7 +4,9 @@
 #[macro_use]
 mod common;
 
+mod appointment;
 mod audit;
+mod audit_trail;
 mod binary;
 mod browser;
 mod browser_guards;

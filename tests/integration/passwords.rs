@@ -53,6 +53,7 @@ async fn stored_hashes_converge_to_the_configured_cost(db: Db) {
         auth,
         directory(&db),
         hr(&db),
+        employees::service::audit::AuditService::new(db.clone(), SECRET),
         web_settings(),
         Default::default(),
     ));

@@ -91,6 +91,15 @@ pub async fn departments(db: &Db) -> sqlx::Result<Vec<DepartmentFigures>> {
     Ok(rows.into_iter().map(DepartmentFigures::from).collect())
 }
 
+/// One department, inside the caller's transaction.
+pub async fn department_in(tx: &mut Tx, dept_no: &str) -> sqlx::Result<Option<DepartmentFigures>> {
+    let sql = concat!(departments_select!(), "WHERE d.dept_no = ?");
+    let row: Option<DepartmentRow> = dispatch!(&mut *tx, tx => {
+        sqlx::query_as(sql).bind(dept_no).fetch_optional(&mut **tx).await?
+    });
+    Ok(row.map(DepartmentFigures::from))
+}
+
 /// One department.
 pub async fn department(db: &Db, dept_no: &str) -> sqlx::Result<Option<DepartmentFigures>> {
     let sql = concat!(departments_select!(), "WHERE d.dept_no = ?");

@@ -113,16 +113,16 @@ pub async fn salaries(db: &Db, emp_no: i32) -> sqlx::Result<Vec<SalarySpell>> {
     })
 }
 
+const MANAGERS: &str = "SELECT dm.emp_no, e.first_name, e.last_name, dm.from_date, dm.to_date
+FROM dept_manager dm JOIN employees e ON e.emp_no = dm.emp_no
+WHERE dm.dept_no = ? ORDER BY dm.from_date DESC, dm.to_date DESC";
+
 /// A department's managers, newest first.
 pub async fn managers(db: &Db, dept_no: &str) -> sqlx::Result<Vec<ManagerSpell>> {
-    dispatch!(db, pool => {
-        sqlx::query_as(
-            "SELECT dm.emp_no, e.first_name, e.last_name, dm.from_date, dm.to_date
-             FROM dept_manager dm JOIN employees e ON e.emp_no = dm.emp_no
-             WHERE dm.dept_no = ? ORDER BY dm.from_date DESC, dm.to_date DESC",
-        )
-        .bind(dept_no)
-        .fetch_all(pool)
-        .await
-    })
+    dispatch!(db, pool => sqlx::query_as(MANAGERS).bind(dept_no).fetch_all(pool).await)
+}
+
+/// A department's managers, newest first, inside the caller's transaction.
+pub async fn managers_in(tx: &mut Tx, dept_no: &str) -> sqlx::Result<Vec<ManagerSpell>> {
+    dispatch!(&mut *tx, tx => sqlx::query_as(MANAGERS).bind(dept_no).fetch_all(&mut **tx).await)
 }

@@ -8,8 +8,12 @@ use std::net::IpAddr;
 use chrono::NaiveDate;
 use secrecy::SecretString;
 
+mod appoint;
 mod change;
 mod hire;
+mod roles;
+
+pub use appoint::{AppointRequest, Appointed};
 
 use super::etag::EtagKey;
 use crate::{
@@ -46,6 +50,12 @@ pub enum HrError {
     KeyTaken,
     #[error("unknown department")]
     UnknownDepartment,
+    /// The body's emp_no names nobody.
+    #[error("unknown employee")]
+    UnknownEmployee,
+    /// A manager must be a current member of the department.
+    #[error("not a current member")]
+    NotMember,
     /// Another employee has the email.
     #[error("email taken")]
     EmailTaken,
