@@ -33,7 +33,7 @@ use crate::{
 
 /// A browser with a session whose token has the scope `N` needs. Without a session: `303` to
 /// `/login?next=<this page>`; without the scope: a `403` page.
-pub struct PageViewer<N>(pub Viewer, PhantomData<N>);
+pub struct PageViewer<N>(pub Viewer, pub PhantomData<N>);
 
 impl<N: Need> FromRequestParts<AppState> for PageViewer<N> {
     type Rejection = Response;
@@ -60,7 +60,7 @@ struct MessagePage<'a> {
 }
 
 /// An error as a page: the status of the API's answer, a message without internals.
-fn error_page(error: Error) -> Response {
+pub(crate) fn error_page(error: Error) -> Response {
     let status = error.status();
     let message = match &error {
         Error::InsufficientScope(_) => "Your session does not allow this page.".to_owned(),
@@ -164,6 +164,41 @@ struct EmployeePage {
     record: Option<Record>,
     history: Option<History>,
     salaries: Option<Vec<SalarySpell>>,
+    /// For HR: the forms of the changes, sent back with the tag the page was read at.
+    forms: Option<HrForms>,
+}
+
+/// The HR forms of a record page: the tag for `If-Match`, the departments to transfer to, and
+/// the refusal of the form just sent (which form, why, and what was typed).
+pub(crate) struct HrForms {
+    etag: String,
+    departments: Vec<DepartmentSummary>,
+    refused: Option<Refused>,
+}
+
+/// A form that was sent and refused.
+pub(crate) struct Refused {
+    pub form: String,
+    pub message: String,
+    pub values: std::collections::HashMap<String, String>,
+}
+
+impl HrForms {
+    /// What was typed into `field` of `form`, when that form was refused.
+    fn typed(&self, form: &str, field: &str) -> String {
+        self.refused
+            .as_ref()
+            .filter(|refused| refused.form == form)
+            .and_then(|refused| refused.values.get(field).cloned())
+            .unwrap_or_default()
+    }
+
+    fn error(&self, form: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|refused| refused.form == form)
+            .map(|refused| refused.message.as_str())
+    }
 }
 
 /// One employee: the card, or the full record with history and salaries when allowed.
@@ -172,30 +207,54 @@ pub async fn employee(
     PageViewer(viewer, _): PageViewer<EmployeeRead>,
     path: Result<Path<i32>, PathRejection>,
 ) -> Response {
+    match emp_no(path) {
+        Ok(emp_no) => record_page(&state, viewer, emp_no, StatusCode::OK, None).await,
+        Err(error) => error_page(error),
+    }
+}
+
+/// The record page of `emp_no` as `viewer` may see it, with the HR forms for `hr` (and a refused
+/// form's reason and values).
+pub(crate) async fn record_page(
+    state: &AppState,
+    viewer: Viewer,
+    emp_no: i32,
+    status: StatusCode,
+    refused: Option<Refused>,
+) -> Response {
     let shown = async {
-        let emp_no = emp_no(path)?;
         let (view, details) = state
             .directory
             .employee_with_history(viewer, emp_no)
             .await?;
         let (history, salaries) = details.unzip();
+        let forms = match viewer.can(Scope::Hr) {
+            true => Some(HrForms {
+                etag: state.hr.etag(emp_no).await?,
+                departments: state.directory.departments(viewer).await?,
+                refused,
+            }),
+            false => None,
+        };
         Ok::<_, Error>(match view {
             EmployeeView::Record(record) => EmployeePage {
                 card: record.card.clone(),
                 history,
                 salaries,
                 record: Some(record),
+                forms,
             },
             EmployeeView::Card(card) => EmployeePage {
                 card,
                 record: None,
                 history: None,
                 salaries: None,
+                forms,
             },
         })
     };
     match shown.await {
-        Ok(page) => render(StatusCode::OK, &page),
+        Ok(page) => render(status, &page),
         Err(error) => error_page(error),
     }
 }

@@ -14,6 +14,7 @@ pub mod employees;
 pub mod health;
 pub mod hire;
 pub mod hr;
+pub mod hr_pages;
 pub mod limits;
 pub mod logout;
 pub mod pages;
@@ -103,6 +104,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/directory", get(directory_pages::directory))
         .route("/directory/{emp_no}", get(directory_pages::employee))
+        .route("/directory/{emp_no}/{change}", post(hr_pages::change))
         .route("/departments/{dept_no}/employees", get(departments::staff))
         .route("/departments/{dept_no}/manager", put(appointment::appoint))
         .route("/logout", post(logout::logout))

@@ -18,6 +18,7 @@ mod dual_stack;
 mod health;
 mod hire;
 mod hr;
+mod hr_pages;
 mod hr_refusals;
 mod hr_retries;
 mod instances;
