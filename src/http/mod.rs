@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod browser;
+pub mod changes;
 pub mod client;
 pub mod cookies;
 pub mod departments;
@@ -86,10 +87,13 @@ pub fn app(state: AppState) -> Router {
         .route("/employees/{emp_no}", get(employees::show))
         .route("/employees/{emp_no}/history", get(employees::history))
         .route("/employees/{emp_no}/salaries", get(employees::salaries))
-        .route("/employees/{emp_no}/title", post(hr::title))
-        .route("/employees/{emp_no}/department", post(hr::department))
-        .route("/employees/{emp_no}/salary", post(hr::salary))
-        .route("/employees/{emp_no}/termination", post(hr::termination))
+        .route("/employees/{emp_no}/title", post(changes::title))
+        .route("/employees/{emp_no}/department", post(changes::department))
+        .route("/employees/{emp_no}/salary", post(changes::salary))
+        .route(
+            "/employees/{emp_no}/termination",
+            post(changes::termination),
+        )
         .route(
             "/employees/{emp_no}/roles",
             get(roles::show).put(roles::replace),

@@ -16,6 +16,7 @@ use crate::{
         directory::{self as directory_repo, figures, names},
         hr,
         idempotency::{self, Answer},
+        staffing,
     },
 };
 
@@ -49,7 +50,7 @@ impl HrService {
         }
         let now = Utc::now().timestamp();
         let mut tx = self.db.begin().await?;
-        if !hr::lock_department(&mut tx, dept_no).await? {
+        if !staffing::lock_department(&mut tx, dept_no).await? {
             return Err(HrError::NotFound);
         }
         let slot = request.retry.map(|retry| retry.slot(request.actor.emp_no));
@@ -61,17 +62,17 @@ impl HrService {
         if !hr::employee_exists(&mut tx, emp_no).await? {
             return Err(HrError::UnknownEmployee);
         }
-        if !hr::is_current_member(&mut tx, emp_no, dept_no).await? {
+        if !staffing::is_current_member(&mut tx, emp_no, dept_no).await? {
             return Err(HrError::NotMember);
         }
-        let current = hr::current_managers(&mut tx, dept_no).await?;
+        let current = staffing::current_managers(&mut tx, dept_no).await?;
         if current.iter().any(|(manager, _)| *manager == emp_no) {
             return Err(HrError::Unchanged(Spell::Managing.noun()));
         }
         if current.iter().any(|(_, from)| date <= *from) {
             return Err(HrError::NotAfterCurrent(Spell::Managing.noun()));
         }
-        hr::close_managers(&mut tx, dept_no, date).await?;
+        staffing::close_managers(&mut tx, dept_no, date).await?;
         hr::open(&mut tx, Spell::Managing, emp_no, dept_no, date).await?;
         names::bump(&mut tx).await?;
         let before: Vec<i32> = current.iter().map(|(manager, _)| *manager).collect();

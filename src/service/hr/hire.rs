@@ -9,7 +9,7 @@ use crate::{
     repository::{
         audit::{self, Entry},
         directory::names,
-        hr,
+        hr, staffing,
     },
     service::password,
 };
@@ -30,7 +30,7 @@ impl HrService {
         let mut tx = self.db.begin().await?;
         // The next emp_no, under the allocator's row lock: hires take turns from here (a replay
         // rolls the number back).
-        let emp_no = hr::allocate_emp_no(&mut tx).await?;
+        let emp_no = staffing::allocate_emp_no(&mut tx).await?;
         let slot = request.retry.map(|retry| retry.slot(request.actor.emp_no));
         let retry = slot.as_ref().zip(request.retry.as_ref());
         if let Some(kept) = Self::kept_answer(&mut tx, retry, now).await? {
@@ -43,10 +43,10 @@ impl HrService {
             Some(email) => normalize_email(email),
             None => default_email(&hire.first_name, &hire.last_name, emp_no),
         };
-        if hr::email_taken(&mut tx, &email).await? {
+        if staffing::email_taken(&mut tx, &email).await? {
             return Err(HrError::EmailTaken);
         }
-        hr::insert_employee(&mut tx, emp_no, hire, &email, &hash).await?;
+        staffing::insert_employee(&mut tx, emp_no, hire, &email, &hash).await?;
         let date = hire.hire_date;
         hr::open(&mut tx, Spell::Department, emp_no, &hire.dept_no, date).await?;
         hr::open(&mut tx, Spell::Title, emp_no, &hire.title, date).await?;
