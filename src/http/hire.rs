@@ -8,6 +8,7 @@ use axum::{
     response::Response,
 };
 use chrono::NaiveDate;
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -52,6 +53,44 @@ pub struct HireBody {
     pub email: Option<String>,
 }
 
+/// A hire's fields, by the same rules for the API and the form: `None` when some field was
+/// refused (`fields` names each).
+pub(crate) fn read_hire(fields: &mut Fields) -> Option<(NewHire, SecretString)> {
+    let names = (fields.text("first_name", 14), fields.text("last_name", 16));
+    let gender = fields.one_of("gender", &["M", "F"]);
+    let dates = (fields.date("birth_date"), fields.date("hire_date"));
+    let job = (fields.dept_no("dept_no"), fields.text("title", 50));
+    let (salary, password) = (fields.positive("salary"), fields.password("password"));
+    let email = fields.optional_email("email");
+    let (
+        (Some(first_name), Some(last_name)),
+        Some(gender),
+        (Some(birth_date), Some(hire_date)),
+        (Some(dept_no), Some(title)),
+        (Some(salary), Some(password)),
+        Some(email),
+    ) = (names, gender, dates, job, (salary, password), email)
+    else {
+        return None;
+    };
+    if birth_date >= hire_date {
+        fields.refuse_field("birth_date", "must be before hire_date");
+        return None;
+    }
+    let hire = NewHire {
+        first_name,
+        last_name,
+        gender,
+        birth_date,
+        hire_date,
+        dept_no,
+        title,
+        salary,
+        email,
+    };
+    Some((hire, password))
+}
+
 /// Hires an employee: their first department, title and salary start on `hire_date`.
 #[utoipa::path(post, path = "/employees", tag = "hr",
     params(("Idempotency-Key" = Option<String>, Header, description = "Any 1 to 255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again and hires nobody twice; another body is `422`")),
@@ -75,27 +114,9 @@ pub async fn hire(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, Error> {
     let mut fields = Fields::of(body)?;
-    let names = (fields.text("first_name", 14), fields.text("last_name", 16));
-    let gender = fields.one_of("gender", &["M", "F"]);
-    let dates = (fields.date("birth_date"), fields.date("hire_date"));
-    let job = (fields.dept_no("dept_no"), fields.text("title", 50));
-    let (salary, password) = (fields.positive("salary"), fields.password("password"));
-    let email = fields.optional_email("email");
-    let (
-        (Some(first_name), Some(last_name)),
-        Some(gender),
-        (Some(birth_date), Some(hire_date)),
-        (Some(dept_no), Some(title)),
-        (Some(salary), Some(password)),
-        Some(email),
-    ) = (names, gender, dates, job, (salary, password), email)
-    else {
+    let Some((hire, password)) = read_hire(&mut fields) else {
         return Err(fields.refused());
     };
-    if birth_date >= hire_date {
-        fields.refuse_field("birth_date", "must be before hire_date");
-        return Err(fields.refused());
-    }
     let request_hash = fields.hash();
     let key = idempotency_key(&headers)?;
     let request = HireRequest {
@@ -106,17 +127,7 @@ pub async fn hire(
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok()),
         },
-        hire: NewHire {
-            first_name,
-            last_name,
-            gender,
-            birth_date,
-            hire_date,
-            dept_no,
-            title,
-            salary,
-            email,
-        },
+        hire,
         password,
         retry: key.map(|key| Retry {
             endpoint: "POST /employees",

@@ -2,38 +2,46 @@
 //! posted as a form runs the same service call as the API, with the tag the page was read at as
 //! `If-Match`, so a change someone made since is not overwritten. Success goes back to the record
 //! page (`303`); a refusal shows the page again with the reason in the form and what was typed.
-//! Cross-site posts are refused in front of every route (`browser::cross_site_refusal`).
+//! Cross-site posts are refused in front of every route (`browser::cross_site_refusal`). Hires
+//! have a page of their own, `/directory/hire`.
 
 use std::collections::HashMap;
 
+use askama::Template;
 use axum::{
     Form, Json,
     extract::{Path, State, rejection::FormRejection},
-    http::{HeaderMap, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::headers::{ETag, IfMatch};
 use serde_json::{Map, Value};
 
 use crate::{
-    domain::hr::Change,
+    domain::{directory::DepartmentSummary, hr::Change, scope::Viewer},
     error::Error,
     http::{
         auth::HrWrite,
         body::Fields,
         client::ClientAddress,
         directory_pages::{PageViewer, Refused, error_page, record_page},
+        hire::read_hire,
         hr::refusal,
+        pages::render,
     },
-    service::hr::{Actor, AppointRequest, ChangeRequest},
+    service::hr::{Actor, AppointRequest, ChangeRequest, Changed, HireRequest},
     state::AppState,
 };
 
-/// A form's fields as the JSON body the API takes (whole numbers as numbers), so that both are
-/// read by the same rules.
+/// A form's fields as the JSON body the API takes (whole numbers as numbers, empty fields left
+/// out), so that both are read by the same rules.
 fn as_body(form: &HashMap<String, String>) -> Value {
     let mut map = Map::new();
     for (name, value) in form {
+        // An empty field is one not filled in: absent, as an API client would leave it out.
+        if value.trim().is_empty() {
+            continue;
+        }
         let number = matches!(name.as_str(), "salary" | "emp_no")
             .then(|| value.trim().parse::<i64>().ok())
             .flatten();
@@ -169,4 +177,104 @@ async fn apply(
         .await
         .map_err(|e| refusal(e, date_field))?;
     Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "hire.html")]
+struct HirePage {
+    departments: Vec<DepartmentSummary>,
+    error: Option<String>,
+    /// What was typed, the password left out.
+    values: HashMap<String, String>,
+}
+
+impl HirePage {
+    fn typed(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+}
+
+async fn hire_form(
+    state: &AppState,
+    viewer: Viewer,
+    status: StatusCode,
+    refused: Option<(String, HashMap<String, String>)>,
+) -> Response {
+    let departments = match state.directory.departments(viewer).await {
+        Ok(departments) => departments,
+        Err(error) => return error_page(error.into()),
+    };
+    let (error, mut values) = refused.map_or((None, HashMap::new()), |(error, values)| {
+        (Some(error), values)
+    });
+    values.remove("password");
+    render(
+        status,
+        &HirePage {
+            departments,
+            error,
+            values,
+        },
+    )
+}
+
+/// `GET /directory/hire`: the hire form.
+pub async fn hire_page(
+    State(state): State<AppState>,
+    PageViewer(viewer, _): PageViewer<HrWrite>,
+) -> Response {
+    hire_form(&state, viewer, StatusCode::OK, None).await
+}
+
+/// `POST /directory/hire`: a hire from the form; the new employee's page (`303`), or the form
+/// again with the reason and what was typed (the password excepted).
+pub async fn hire(
+    State(state): State<AppState>,
+    PageViewer(viewer, _): PageViewer<HrWrite>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return error_page(Error::BadRequest("The form could not be read".to_owned()));
+    };
+    let hired = async {
+        let mut fields = Fields::of(Ok(Json(as_body(&form))))?;
+        let Some((hire, password)) = read_hire(&mut fields) else {
+            return Err(fields.refused());
+        };
+        let request = HireRequest {
+            actor: Actor {
+                emp_no: viewer.emp_no,
+                ip: address,
+                user_agent: headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok()),
+            },
+            hire,
+            password,
+            retry: None,
+        };
+        state
+            .hr
+            .hire(&request)
+            .await
+            .map_err(|error| refusal(error, "hire_date"))
+    };
+    match hired.await {
+        Ok(Changed::Now { record, .. }) => {
+            Redirect::to(&format!("/directory/{}", record.card.emp_no)).into_response()
+        }
+        Ok(Changed::Replayed { .. }) => Redirect::to("/directory").into_response(),
+        Err(error) if error.status().is_server_error() => error.into_response(),
+        Err(error) => {
+            hire_form(
+                &state,
+                viewer,
+                error.status(),
+                Some((message(&error), form)),
+            )
+            .await
+        }
+    }
 }

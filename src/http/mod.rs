@@ -107,6 +107,10 @@ pub fn app(state: AppState) -> Router {
             negotiated(departments::show, directory_pages::department),
         )
         .route("/directory", get(directory_pages::directory))
+        .route(
+            "/directory/hire",
+            get(hr_pages::hire_page).post(hr_pages::hire),
+        )
         .route("/directory/{emp_no}", get(directory_pages::employee))
         .route("/directory/{emp_no}/{change}", post(hr_pages::change))
         .route("/departments/{dept_no}/employees", get(departments::staff))

@@ -147,3 +147,69 @@ async fn hr_changes_from_the_record_page(db: Db) {
     );
 }
 dual_test!(hr_forms, hr_changes_from_the_record_page);
+
+async fn a_hire_from_its_page(db: Db) {
+    seeded(&db).await;
+    let app = employees::app(state(db.clone()).await);
+    let hr_session = login(&app, &email_of(&db, HR_EMP_NO).await).await;
+    let pranav = login(&app, PRANAV).await;
+    assert!(
+        send(&app, page("/directory", &hr_session))
+            .await
+            .text()
+            .contains("id=\"hire-link\"")
+    );
+    assert!(
+        !send(&app, page("/directory", &pranav))
+            .await
+            .text()
+            .contains("hire-link")
+    );
+    let form = send(&app, page("/directory/hire", &hr_session)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("id=\"form-hire\""));
+    assert_eq!(
+        send(&app, page("/directory/hire", &pranav)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let fields = "first_name=Ada&last_name=Lovelace&gender=F&birth_date=1990-12-10&dept_no=d005\
+                  &title=Engineer&salary=65000&email=&password=secret-horse-battery";
+    let refused = post_form(
+        &app,
+        &hr_session,
+        "/directory/hire",
+        &format!("{fields}&hire_date=2999-01-01"),
+        "same-origin",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text();
+    assert!(
+        text.contains("hire date: must not be after today"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"Lovelace\""),
+        "what was typed is kept"
+    );
+    assert!(!text.contains("secret-horse-battery"), "never the password");
+
+    let hired = post_form(
+        &app,
+        &hr_session,
+        "/directory/hire",
+        &format!("{fields}&hire_date=2024-01-02"),
+        "same-origin",
+    )
+    .await;
+    assert_eq!(hired.status, StatusCode::SEE_OTHER, "{}", hired.text());
+    assert_eq!(hired.header("location"), Some("/directory/500223"));
+    let login = post_token(
+        &app,
+        "username=ada.lovelace.500223@gmail.com&password=secret-horse-battery",
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::OK);
+}
+dual_test!(hire_form, a_hire_from_its_page);
