@@ -19,9 +19,9 @@ use crate::{
         auth::{Authorized, HrWrite},
         body::Fields,
         client::ClientAddress,
-        hr::{idempotency_key, refusal},
+        hr::{actor, idempotency_key, refusal},
     },
-    service::hr::{Actor, AppointRequest, Appointed, Retry},
+    service::hr::{AppointRequest, Appointed, Retry},
     state::AppState,
 };
 
@@ -68,13 +68,7 @@ pub async fn appoint(
     let request_hash = fields.hash();
     let endpoint = format!("PUT /departments/{dept_no}/manager");
     let request = AppointRequest {
-        actor: Actor {
-            emp_no: caller.viewer().emp_no,
-            ip: address,
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok()),
-        },
+        actor: actor(caller.viewer().emp_no, address, &headers),
         dept_no: &dept_no,
         emp_no,
         from_date,

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     extract::{State, rejection::JsonRejection},
-    http::{HeaderMap, header},
+    http::HeaderMap,
     response::Response,
 };
 use chrono::NaiveDate;
@@ -21,9 +21,9 @@ use crate::{
         body::Fields,
         client::ClientAddress,
         employees::EmployeeBody,
-        hr::{idempotency_key, refusal, respond},
+        hr::{actor, idempotency_key, refusal, respond},
     },
-    service::hr::{Actor, HireRequest, Retry},
+    service::hr::{HireRequest, Retry},
     state::AppState,
 };
 
@@ -120,13 +120,7 @@ pub async fn hire(
     let request_hash = fields.hash();
     let key = idempotency_key(&headers)?;
     let request = HireRequest {
-        actor: Actor {
-            emp_no: caller.viewer().emp_no,
-            ip: address.0,
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok()),
-        },
+        actor: actor(caller.viewer().emp_no, address.0, &headers),
         hire,
         password,
         retry: key.map(|key| Retry {

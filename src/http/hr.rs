@@ -2,6 +2,8 @@
 //! to a refusal, the `Idempotency-Key` header, running a parsed change with `If-Match`, and the
 //! answer to a change.
 
+use std::net::IpAddr;
+
 use axum::{
     Json,
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
@@ -22,6 +24,17 @@ use crate::{
     service::hr::{Actor, ChangeRequest, Changed, HrError, Retry},
     state::AppState,
 };
+
+/// Who acts, as the audit trail records it: the caller, their address and their user agent.
+pub(super) fn actor(emp_no: i32, ip: Option<IpAddr>, headers: &HeaderMap) -> Actor<'_> {
+    Actor {
+        emp_no,
+        ip,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    }
+}
 
 /// The answer to a refused change; `date_field` names the body's date for `422`.
 pub(super) fn refusal(error: HrError, date_field: &str) -> Error {
@@ -96,13 +109,7 @@ pub(super) async fn apply(
     let request_hash = fields.hash();
     let key = idempotency_key(headers)?;
     let request = ChangeRequest {
-        actor: Actor {
-            emp_no: caller.viewer().emp_no,
-            ip: address.0,
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok()),
-        },
+        actor: actor(caller.viewer().emp_no, address.0, headers),
         emp_no,
         change,
         date,

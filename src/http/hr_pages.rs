@@ -11,7 +11,7 @@ use askama::Template;
 use axum::{
     Form, Json,
     extract::{Path, State, rejection::FormRejection},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::headers::{ETag, IfMatch};
@@ -26,7 +26,7 @@ use crate::{
         client::ClientAddress,
         directory_pages::{PageViewer, Refused, error_page, record_page},
         hire::read_hire,
-        hr::refusal,
+        hr::{actor, refusal},
         pages::render,
     },
     service::hr::{Actor, AppointRequest, ChangeRequest, Changed, HireRequest},
@@ -87,13 +87,7 @@ pub async fn change(
     let Ok(Form(form)) = form else {
         return error_page(Error::BadRequest("The form could not be read".to_owned()));
     };
-    let actor = Actor {
-        emp_no: viewer.emp_no,
-        ip: address,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok()),
-    };
+    let actor = actor(viewer.emp_no, address, &headers);
     let done = apply(&state, actor, emp_no, &what, &form).await;
     match done {
         Ok(()) => Redirect::to(&format!("/directory/{emp_no}")).into_response(),
@@ -244,13 +238,7 @@ pub async fn hire(
             return Err(fields.refused());
         };
         let request = HireRequest {
-            actor: Actor {
-                emp_no: viewer.emp_no,
-                ip: address,
-                user_agent: headers
-                    .get(header::USER_AGENT)
-                    .and_then(|v| v.to_str().ok()),
-            },
+            actor: actor(viewer.emp_no, address, &headers),
             hire,
             password,
             retry: None,

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     extract::{Path, State, rejection::JsonRejection, rejection::PathRejection},
-    http::{HeaderMap, header},
+    http::HeaderMap,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,9 +18,8 @@ use crate::{
         body::Fields,
         client::ClientAddress,
         employees::emp_no,
-        hr::refusal,
+        hr::{actor, refusal},
     },
-    service::hr::Actor,
     state::AppState,
 };
 
@@ -100,13 +99,7 @@ pub async fn replace(
         );
         return Err(fields.refused());
     };
-    let actor = Actor {
-        emp_no: caller.viewer().emp_no,
-        ip: address,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok()),
-    };
+    let actor = actor(caller.viewer().emp_no, address, &headers);
     let roles = state
         .hr
         .set_roles(&actor, emp_no, &wanted)
