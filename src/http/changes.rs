@@ -43,7 +43,7 @@ pub struct RetryHeaders {
 /// `{"title", "from_date"}`.
 #[derive(Deserialize, ToSchema)]
 pub struct TitleChange {
-    #[schema(example = "Senior Engineer")]
+    #[schema(example = "Technique Leader")]
     pub title: String,
     #[schema(example = "2024-01-01")]
     pub from_date: NaiveDate,

@@ -10,13 +10,10 @@ use crate::{
         directory::{DepartmentDetail, DepartmentSummary},
         hr::Spell,
     },
-    error::Error,
     repository::{
         audit::{self, Entry},
         directory::{self as directory_repo, figures, names},
-        hr,
-        idempotency::{self, Answer},
-        staffing,
+        hr, staffing,
     },
 };
 
@@ -97,16 +94,8 @@ impl HrService {
             },
             managers: directory_repo::managers_in(&mut tx, dept_no).await?,
         };
-        if let Some((slot, retry)) = &retry {
-            let body = serde_json::to_string(&detail).map_err(|e| Error::Io(e.into()))?;
-            let answer = Answer {
-                request_hash: retry.request_hash,
-                body: &body,
-                location: None,
-            };
-            idempotency::keep(&mut tx, slot, &answer, now).await?;
-        }
-        tx.commit().await?;
+        Self::keep_answer(&mut tx, retry, &detail, None, now).await?;
+        self.commit(tx, retry.is_some(), now).await?;
         Ok(Appointed::Now(Box::new(detail)))
     }
 }

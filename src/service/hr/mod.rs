@@ -188,6 +188,37 @@ impl HrService {
         }
     }
 
+    /// Keeps the answer of a change for the request's key, if it sent one, in the change's own
+    /// transaction (with `location` for a hire).
+    async fn keep_answer<T: serde::Serialize>(
+        tx: &mut Tx,
+        retry: Option<(&Slot<'_>, &Retry<'_>)>,
+        answer: &T,
+        location: Option<&str>,
+        now: i64,
+    ) -> Result<(), HrError> {
+        let Some((slot, retry)) = retry else {
+            return Ok(());
+        };
+        let body = serde_json::to_string(answer).map_err(|e| Error::Io(e.into()))?;
+        let answer = Answer {
+            request_hash: retry.request_hash,
+            body: &body,
+            location,
+        };
+        Ok(idempotency::keep(tx, slot, &answer, now).await?)
+    }
+
+    /// Commits a change; then, for a keyed one, purges the keys that no longer count
+    /// (housekeeping: a failure only leaves them a while longer).
+    async fn commit(&self, tx: Tx, keyed: bool, now: i64) -> Result<(), HrError> {
+        tx.commit().await?;
+        if keyed && let Err(error) = idempotency::purge(&self.db, now - LIFETIME_SECS).await {
+            tracing::warn!(%error, "could not purge expired idempotency keys");
+        }
+        Ok(())
+    }
+
     /// Ends a change of `emp_no`: the record as the transaction sees it and its tag, the answer
     /// kept for the key (with `location` for a hire), the commit, then housekeeping.
     async fn finish(
@@ -203,21 +234,9 @@ impl HrService {
         let etag = self
             .tags
             .tag(emp_no, &hr::current_rows(&mut tx, emp_no).await?);
-        if let Some((slot, retry)) = &retry {
-            let body = serde_json::to_string(&record).map_err(|e| Error::Io(e.into()))?;
-            let answer = Answer {
-                request_hash: retry.request_hash,
-                body: &body,
-                location,
-            };
-            idempotency::keep(&mut tx, slot, &answer, now).await?;
-        }
-        tx.commit().await?;
-        if retry.is_some()
-            && let Err(error) = idempotency::purge(&self.db, now - LIFETIME_SECS).await
-        {
-            tracing::warn!(%error, "could not purge expired idempotency keys");
-        }
+        let keyed = retry.as_ref().map(|(slot, retry)| (slot, *retry));
+        Self::keep_answer(&mut tx, keyed, &record, location, now).await?;
+        self.commit(tx, retry.is_some(), now).await?;
         Ok(Changed::Now {
             record: Box::new(record),
             etag,
