@@ -1,6 +1,6 @@
 //! The ceilings the service is measured against (`bench/run` calls this):
 //!
-//! - `lookup URL CONNECTIONS SECONDS`: the `/users/me` statement (profile, roles, revocation) issued straight to the
+//! - `lookup URL CONNECTIONS SECONDS`: the `/users/me` statement (profile, roles, session) issued straight to the
 //!   database through sqlx, CONNECTIONS at once, on random seeded emp_nos: the raw ceiling for
 //!   `GET /users/me` on this machine.
 //! - `bcrypt COST ROUNDS`: the time of one bcrypt verification at COST, for the `/token` target
@@ -50,6 +50,27 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
             .await
             .expect("employees")
     }));
+    // A live session per employee, as every token has: the statement reads it by primary key.
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = db.begin().await.expect("transaction");
+    for emp_no in emp_nos.iter() {
+        let session = employees::domain::session::Session {
+            sid: format!("{:032x}", emp_no),
+            emp_no: *emp_no,
+            scope: "me".to_owned(),
+            started_at: now,
+            last_used_at: now,
+            expires_at: now + 3600,
+            live_until: now + 3600,
+            ended_at: None,
+            ip: None,
+            user_agent: Some("ceiling bench".to_owned()),
+        };
+        employees::repository::sessions::insert(&mut tx, &session)
+            .await
+            .expect("session");
+    }
+    tx.commit().await.expect("commit");
     let done = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -63,11 +84,12 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
             while Instant::now() < deadline {
                 let emp_no = emp_nos[rng.random_range(0..emp_nos.len())];
                 let started = Instant::now();
-                // The statement /users/me runs: profile, roles and the token's revocation.
+                // The statement /users/me runs: profile, roles and the token's session.
+                let sid = format!("{emp_no:032x}");
                 let token = employees::domain::TokenRef {
-                    jti: "00000000-0000-4000-8000-000000000000",
+                    sid: &sid,
                     emp_no,
-                    issued_at: 0,
+                    now: chrono::Utc::now().timestamp(),
                 };
                 let profile =
                     employees::repository::employees::find_account_unless_revoked(&db, &token)
@@ -85,6 +107,13 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
         task.await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
+    employees::dispatch!(&db, pool => {
+        sqlx::query("DELETE FROM sessions WHERE user_agent = 'ceiling bench'")
+            .execute(pool)
+            .await
+            .map(drop)
+            .expect("clean up")
+    });
     let mut latencies = latencies.lock().unwrap().clone();
     latencies.sort();
     let percentile = |p: f64| {

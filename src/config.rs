@@ -103,6 +103,22 @@ pub struct Config {
           value_parser = value_parser!(u32).range(1..=525_600))]
     pub access_token_expire_minutes: u32,
 
+    /// A session ends after this many minutes without a refresh.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", global = true, default_value_t = 1440,
+          value_parser = value_parser!(u32).range(1..=525_600))]
+    pub session_idle_minutes: u32,
+
+    /// A session ends this many days after its login, whatever happens.
+    #[arg(long, env = "SESSION_MAX_DAYS", global = true, default_value_t = 7,
+          value_parser = value_parser!(u32).range(1..=366))]
+    pub session_max_days: u32,
+
+    /// A spent refresh token presented again this soon (two tabs renewing at once) gets an access
+    /// token instead of ending the session.
+    #[arg(long, env = "REFRESH_REUSE_GRACE_SECONDS", global = true, default_value_t = 10,
+          value_parser = value_parser!(u32).range(0..=300))]
+    pub refresh_reuse_grace_seconds: u32,
+
     /// `iss` claim issued and required.
     #[arg(long, env = "JWT_ISSUER", global = true, default_value = "employees")]
     pub jwt_issuer: String,
@@ -364,5 +380,13 @@ impl Config {
 
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(u64::from(self.access_token_expire_minutes) * 60)
+    }
+
+    pub fn session_policy(&self) -> crate::service::sessions::SessionPolicy {
+        crate::service::sessions::SessionPolicy {
+            idle: Duration::from_secs(u64::from(self.session_idle_minutes) * 60),
+            max: Duration::from_secs(u64::from(self.session_max_days) * 24 * 3600),
+            reuse_grace: Duration::from_secs(u64::from(self.refresh_reuse_grace_seconds)),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Employees database backend: the MySQL test_db schema with credentials, and one OAuth2
 //! password-grant login (`POST /token`) for browsers, Swagger UI and API clients.
 
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -16,6 +16,7 @@ use crate::{
         directory::DirectoryService,
         hr::HrService,
         jwt::JwtKeys,
+        sessions::SessionService,
     },
     state::{AppState, WebSettings},
 };
@@ -102,9 +103,12 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         &config.jwt_audience,
         config.token_lifetime(),
     );
+    let jwt = Arc::new(jwt);
+    let sessions = SessionService::new(db.clone(), jwt.clone(), config.session_policy());
     let auth = AuthService::new(
         db.clone(),
-        Arc::new(jwt),
+        jwt,
+        Arc::new(sessions),
         AuthConfig {
             bcrypt_cost: config.bcrypt_cost,
             failures_per_minute: NonZeroU32::new(config.login_max_failures_per_minute)

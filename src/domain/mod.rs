@@ -4,6 +4,7 @@ pub mod audit;
 pub mod directory;
 pub mod hr;
 pub mod scope;
+pub mod session;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -119,14 +120,14 @@ pub struct RoleGrant {
     pub role: String,
 }
 
-/// What the statements that check a token need of it: its id (revocation) and who it was issued to
-/// when (refused when the employee's tokens were cut off at or after that moment).
+/// What the statements that check a token need of it: its session, whose it is, and the moment
+/// of the check (the session must be live then).
 #[derive(Debug, Clone, Copy)]
 pub struct TokenRef<'a> {
-    pub jti: &'a str,
+    pub sid: &'a str,
     pub emp_no: i32,
-    /// `iat`, unix seconds.
-    pub issued_at: i64,
+    /// Unix seconds, by the service's clock.
+    pub now: i64,
 }
 
 /// The login email that test_db employees are given: `firstname.lastname.EMPNO@gmail.com`, lower

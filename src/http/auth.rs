@@ -1,6 +1,7 @@
-//! The authenticated-user extractors: the token from `Authorization: Bearer` or the login cookie,
-//! checked for signature and claims, and (for [`CurrentUser`]) for revocation; and the scope
-//! guards ([`Scoped`], [`Authorized`]) that every endpoint needing a scope takes.
+//! The authenticated-user extractors: the token from `Authorization: Bearer` or the login cookie
+//! (or the one a browser's renewal just issued), checked for signature and claims, and (for
+//! [`CurrentUser`]) for a live session; and the scope guards ([`Scoped`], [`Authorized`]) that
+//! every endpoint needing a scope takes.
 
 use std::marker::PhantomData;
 
@@ -11,8 +12,12 @@ use axum_extra::{
 };
 
 use crate::{
-    domain::scope::{Scope, ScopeSet, Viewer},
+    domain::{
+        TokenRef,
+        scope::{Scope, ScopeSet, Viewer},
+    },
     error::Error,
+    http::renewal::Renewed,
     service::jwt::Claims,
     state::AppState,
 };
@@ -24,14 +29,27 @@ pub enum TokenSource {
     Cookie,
 }
 
-/// A token whose signature and claims are valid; whether it was revoked is not checked yet
+/// A token whose signature and claims are valid; whether its session is live is not checked yet
 /// (handlers that read the database anyway check it in the same query, see
-/// [`crate::service::auth::AuthService::profile`]).
+/// [`crate::service::auth::AuthService::account`]).
 #[derive(Debug, Clone)]
 pub struct SignedToken {
     pub emp_no: i32,
     pub claims: Claims,
     pub source: TokenSource,
+    /// When it was checked (unix seconds, the service's clock): its session must be live then.
+    pub checked_at: i64,
+}
+
+impl SignedToken {
+    /// What the statements that check this token's session need.
+    pub fn token_ref(&self) -> TokenRef<'_> {
+        TokenRef {
+            sid: &self.claims.sid,
+            emp_no: self.emp_no,
+            now: self.checked_at,
+        }
+    }
 }
 
 /// An employee authenticated by a valid, unrevoked token.
@@ -39,13 +57,17 @@ pub struct SignedToken {
 pub struct CurrentUser(pub SignedToken);
 
 /// The token of a request: `Authorization: Bearer` (RFC 6750 §2.1: scheme case-insensitive, one
-/// or more spaces; `Bearer` with nothing after it is no token), else the login cookie.
+/// or more spaces; `Bearer` with nothing after it is no token), else the one the browser's
+/// renewal issued for this request, else the login cookie.
 fn find_token(parts: &Parts, cookie_name: &str) -> Option<(String, TokenSource)> {
     if let Some(Authorization(bearer)) = parts.headers.typed_get::<Authorization<Bearer>>() {
         let token = bearer.token().trim_end();
         if !token.is_empty() {
             return Some((token.to_owned(), TokenSource::Header));
         }
+    }
+    if let Some(Renewed(token)) = parts.extensions.get::<Renewed>() {
+        return Some((token.clone(), TokenSource::Cookie));
     }
     CookieJar::from_headers(&parts.headers)
         .get(cookie_name)
@@ -66,6 +88,7 @@ impl FromRequestParts<AppState> for SignedToken {
             emp_no,
             claims,
             source,
+            checked_at: state.auth.jwt().clock().now(),
         })
     }
 }
@@ -75,7 +98,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let token = SignedToken::from_request_parts(parts, state).await?;
-        state.auth.ensure_not_revoked(&token.claims).await?;
+        state.auth.ensure_live(&token.token_ref()).await?;
         Ok(CurrentUser(token))
     }
 }
@@ -150,7 +173,7 @@ impl<N: Need> FromRequestParts<AppState> for Scoped<N> {
     }
 }
 
-/// A token with the scope `N` needs that has not been revoked: the guard of every directory
+/// A token with the scope `N` needs whose session is live: the guard of every directory
 /// endpoint.
 pub struct Authorized<N>(pub Scoped<N>);
 
@@ -165,7 +188,7 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let scoped = Scoped::<N>::from_request_parts(parts, state).await?;
-        state.auth.ensure_not_revoked(&scoped.token.claims).await?;
+        state.auth.ensure_live(&scoped.token.token_ref()).await?;
         Ok(Authorized(scoped))
     }
 }

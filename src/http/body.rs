@@ -103,6 +103,16 @@ impl Fields {
         Some(text)
     }
 
+    /// A password as typed (not empty), to be checked against a stored one.
+    pub fn secret(&mut self, field: &str) -> Option<SecretString> {
+        let text = self.string(field)?;
+        if text.is_empty() {
+            self.refuse(field, "is required");
+            return None;
+        }
+        Some(SecretString::from(text))
+    }
+
     /// A new password: 8 to 72 bytes (bcrypt reads no more).
     pub fn password(&mut self, field: &str) -> Option<SecretString> {
         let text = self.string(field)?;

@@ -1,5 +1,5 @@
-//! The cookies: the access token for browsers, and the signed device cookie that exempts a client
-//! that logged in before from other clients' failed logins. With `COOKIE_SECURE` both carry the
+//! The cookies: the access token for browsers, the refresh token that renews it, and the signed
+//! device cookie that exempts a client that logged in before from other clients' failed logins. With `COOKIE_SECURE` both carry the
 //! `__Host-` prefix (Secure, Path=/, no Domain: no other host or path can set or shadow them).
 
 use std::time::Duration;
@@ -10,9 +10,13 @@ use axum_extra::extract::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use crate::{service::auth::Device, state::WebSettings};
+use crate::{
+    service::{auth::Device, sessions::Issued},
+    state::WebSettings,
+};
 
 const ACCESS: &str = "access_token";
+const REFRESH: &str = "refresh_token";
 const DEVICE: &str = "device";
 
 /// How long a device stays known: OWASP suggests the lifetime of a remembered login.
@@ -25,6 +29,15 @@ impl WebSettings {
             "__Host-access_token"
         } else {
             ACCESS
+        }
+    }
+
+    /// The name of the refresh-token cookie.
+    pub fn refresh_cookie(&self) -> &'static str {
+        if self.cookie_secure {
+            "__Host-refresh_token"
+        } else {
+            REFRESH
         }
     }
 
@@ -55,16 +68,40 @@ impl WebSettings {
         cookie
     }
 
-    /// A cookie that makes the browser drop the login cookie.
-    pub fn removal_cookie(&self) -> Cookie<'static> {
-        let mut cookie = self.login_cookie(String::new(), Duration::ZERO);
-        cookie.make_removal();
+    /// The refresh cookie: HttpOnly, SameSite=Strict (no other site's page can make the browser
+    /// renew a session), Path=/ (the `__Host-` prefix wants it), for the rest of the session.
+    pub fn refresh_cookie_of(&self, token: String, max_age: Duration) -> Cookie<'static> {
+        let mut cookie = self.build(self.refresh_cookie(), token, max_age);
+        cookie.set_same_site(SameSite::Strict);
         cookie
     }
 
-    /// Whether the request carries a login cookie at all (valid or not).
+    /// The cookies of a session's new tokens: the access cookie, and the refresh cookie when a
+    /// new refresh token was issued.
+    pub fn session_cookies(&self, jar: CookieJar, issued: &Issued) -> CookieJar {
+        let lifetime = Duration::from_secs(issued.expires_in);
+        let jar = jar.add(self.login_cookie(issued.access_token.clone(), lifetime));
+        match &issued.refresh_token {
+            Some(refresh) => jar.add(self.refresh_cookie_of(
+                refresh.clone(),
+                Duration::from_secs(issued.session_expires_in),
+            )),
+            None => jar,
+        }
+    }
+
+    /// Cookies that make the browser drop the login and refresh cookies.
+    pub fn removal_cookies(&self) -> CookieJar {
+        let mut access = self.login_cookie(String::new(), Duration::ZERO);
+        access.make_removal();
+        let mut refresh = self.refresh_cookie_of(String::new(), Duration::ZERO);
+        refresh.make_removal();
+        CookieJar::new().add(access).add(refresh)
+    }
+
+    /// Whether the request carries a login or refresh cookie at all (valid or not).
     pub fn has_login_cookie(&self, jar: &CookieJar) -> bool {
-        jar.get(self.access_cookie()).is_some()
+        jar.get(self.access_cookie()).is_some() || jar.get(self.refresh_cookie()).is_some()
     }
 
     /// The device cookie, signed: `device.<id>.<base64url of the account's email>.<issued at>`.

@@ -83,11 +83,10 @@ pub async fn staff(
             "status: a department's staff are its current employees".to_owned(),
         ));
     }
-    let token = caller.token.claims.token_ref();
     let page = state
         .directory
-        // The staff page checks the token's revocation in its own statement.
-        .department_staff(&dept_no, token.as_ref(), search, cursor)
+        // The staff page checks the token's session in its own statement.
+        .department_staff(&dept_no, Some(&caller.token.token_ref()), search, cursor)
         .await?;
     Ok(page_response(
         &query,

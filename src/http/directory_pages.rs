@@ -12,7 +12,6 @@ use axum::{
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
-use axum_extra::extract::CookieJar;
 
 use crate::{
     domain::{
@@ -44,7 +43,7 @@ impl<N: Need> FromRequestParts<AppState> for PageViewer<N> {
             Err(Error::Unauthenticated | Error::InvalidToken) => {
                 let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
-                let jar = CookieJar::new().add(state.web.removal_cookie());
+                let jar = state.web.removal_cookies();
                 Err((jar, Redirect::to(&format!("/login?{next}"))).into_response())
             }
             Err(error) => Err(error_page(error)),

@@ -91,11 +91,15 @@ pub async fn list(
 ) -> Result<Response, Error> {
     let query = SearchQuery::from_request(query)?;
     let (search, cursor) = query.parse()?;
-    // The search checks the token's revocation in its own statement.
-    let token = caller.token.claims.token_ref();
+    // The search checks the token's session in its own statement.
     let page = state
         .directory
-        .search(caller.viewer, token.as_ref(), &search, cursor)
+        .search(
+            caller.viewer,
+            Some(&caller.token.token_ref()),
+            &search,
+            cursor,
+        )
         .await?;
     Ok(page_response(&query, "/employees", page))
 }

@@ -18,9 +18,12 @@ pub mod hr;
 pub mod hr_pages;
 pub mod limits;
 pub mod logout;
+pub mod oauth;
 pub mod pages;
+pub mod renewal;
 pub mod roles;
 pub mod search_query;
+pub mod sessions;
 pub mod token;
 pub mod token_request;
 pub mod users;
@@ -32,7 +35,7 @@ use axum::{
     handler::Handler,
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{MethodRouter, get, post, put},
+    routing::{MethodRouter, delete, get, post, put},
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::{
@@ -81,7 +84,12 @@ pub fn app(state: AppState) -> Router {
     // Everything but the probes: behind the per-address share, the load shedding and the timeout.
     let api = Router::new()
         .route("/token", post(token::token))
+        .route("/token/revoke", post(oauth::revoke))
+        .route("/token/introspect", post(oauth::introspect))
         .route("/users/me", get(users::me))
+        .route("/users/me/sessions", get(sessions::list))
+        .route("/users/me/sessions/{sid}", delete(sessions::end))
+        .route("/users/me/password", post(sessions::change_password))
         .route("/audit", get(audit::list))
         .route("/employees", get(employees::list).post(hire::hire))
         .route("/employees/{emp_no}", get(employees::show))
@@ -120,6 +128,11 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/static/style.css", get(pages::stylesheet))
         .merge(swagger)
+        // Inside the limits below: a renewal is database work like any other.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            renewal::renew,
+        ))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not found") })
         .method_not_allowed_fallback(|| async {
             detail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")

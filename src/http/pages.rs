@@ -6,7 +6,6 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use crate::{
@@ -102,7 +101,7 @@ pub async fn home(
     let profile = match token {
         Ok(token) => state
             .auth
-            .account(&token.claims)
+            .account(&token.token_ref())
             .await
             .map(|account| account.profile),
         Err(error) => Err(error),
@@ -110,7 +109,7 @@ pub async fn home(
     match profile {
         Ok(profile) => Ok(render(StatusCode::OK, &HomePage { profile })),
         Err(Error::Unauthenticated | Error::InvalidToken) => {
-            let jar = CookieJar::new().add(state.web.removal_cookie());
+            let jar = state.web.removal_cookies();
             Ok((jar, Redirect::to("/login")).into_response())
         }
         Err(error) => Err(error),

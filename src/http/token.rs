@@ -1,5 +1,6 @@
 //! `POST /token`: the one login endpoint (OAuth2 password grant, RFC 6749 §4.3) for API clients,
-//! Swagger UI and the `/login` form. It parses and answers; the rules are the auth service's.
+//! Swagger UI and the `/login` form, and the refresh grant (§6). It parses and answers; the rules
+//! are the auth and session services'.
 
 use axum::{
     Json,
@@ -12,16 +13,25 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
+    domain::session::Origin,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
         browser::{safe_next, wants_html},
-        client::ClientAddress,
         pages::login_page,
-        token_request::TokenRequest,
+        token_request::{Grant, TokenRequest},
     },
-    service::auth::{Login, LoginError},
+    service::{
+        auth::{Login, LoginError},
+        sessions::{Issued, RefreshError},
+    },
     state::AppState,
 };
+
+/// What a token request ended in.
+enum Outcome {
+    Login(Login),
+    Refreshed(Issued),
+}
 
 /// RFC 6749 §5.1 success body.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -35,6 +45,41 @@ pub struct TokenResponse {
     /// The granted scopes, space separated: those requested, or every one the employee holds.
     #[schema(example = "me directory")]
     pub scope: String,
+    /// A new refresh token (the presented one, if any, is spent). Absent when a spent refresh
+    /// token was presented within the reuse grace: the client that spent it holds the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+impl TokenResponse {
+    fn of(issued: Issued) -> Self {
+        Self {
+            access_token: issued.access_token,
+            token_type: "bearer".to_owned(),
+            expires_in: issued.expires_in,
+            scope: issued.scope.to_claim(),
+            refresh_token: issued.refresh_token,
+        }
+    }
+}
+
+impl From<RefreshError> for Error {
+    fn from(error: RefreshError) -> Self {
+        let (code, description) = match error {
+            RefreshError::Invalid | RefreshError::Replayed => {
+                (OAuthCode::InvalidGrant, "Invalid refresh token".to_owned())
+            }
+            RefreshError::UnknownScope(scope) => {
+                (OAuthCode::InvalidScope, format!("Unknown scope: {scope}"))
+            }
+            RefreshError::Wider(scope) => (
+                OAuthCode::InvalidScope,
+                format!("Scope not granted to this session: {scope}"),
+            ),
+            RefreshError::Internal(error) => return error,
+        };
+        OAuthError::new(code, description).into()
+    }
 }
 
 impl From<LoginError> for Error {
@@ -61,12 +106,16 @@ impl From<LoginError> for Error {
     }
 }
 
-/// Log in with an email and password.
+/// Log in with an email and password, or renew a session with its refresh token.
 ///
-/// API clients get the token as JSON. A browser submitting the `/login` form (`Accept:
-/// text/html`) gets a `303` to `next` (or `/`) with the token in an HttpOnly cookie, or the login
-/// page again with the error. Every success also sets a signed device cookie: a client that
-/// presents it later is limited only by its own failed logins.
+/// API clients get the tokens as JSON. A browser submitting the `/login` form (`Accept:
+/// text/html`) gets a `303` to `next` (or `/`) with the access and refresh tokens in HttpOnly
+/// cookies, or the login page again with the error. Every login also sets a signed device
+/// cookie: a client that presents it later is limited only by its own failed logins.
+///
+/// `grant_type=refresh_token` spends the refresh token and answers a new pair. A spent one
+/// presented again within `REFRESH_REUSE_GRACE_SECONDS` gets an access token alone; later, it
+/// ends the session (`invalid_grant`).
 #[utoipa::path(
     post,
     path = "/token",
@@ -83,7 +132,7 @@ impl From<LoginError> for Error {
          headers(("Cache-Control" = String, description = "no-store"))),
         (status = 303, description = "Browser form: logged in, redirected with the login cookie",
          headers(("Location" = String), ("Set-Cookie" = String))),
-        (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant, unsupported_grant_type or invalid_scope (a browser gets the login page)", body = OAuthError),
+        (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant (wrong password, inactive user, unknown, spent or expired refresh token), unsupported_grant_type or invalid_scope (a browser gets the login page)", body = OAuthError),
         (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`, or an `Origin` of another site): login CSRF is refused", body = Detail),
         (status = 408, description = "The declared body did not arrive in time", body = Detail),
         (status = 413, description = "Request body too large", body = Detail),
@@ -95,7 +144,7 @@ impl From<LoginError> for Error {
 )]
 pub async fn token(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
+    origin: Origin,
     headers: HeaderMap,
     jar: SignedCookieJar,
     request: Result<TokenRequest, Error>,
@@ -105,38 +154,38 @@ pub async fn token(
         Ok(request) => (request.username.clone(), request.next.clone()),
         Err(_) => (None, None),
     };
-    let login = async {
-        let mut login = request?.into_login()?;
-        login.address = address;
-        login.user_agent = headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        login.device = state.web.device(&jar);
-        Ok::<Login, Error>(state.auth.login(login).await?)
-    };
-    let mut response = match login.await {
-        Ok(login) => {
-            let jar = state.web.add_device(jar, &login.device);
-            if browser {
-                let lifetime = std::time::Duration::from_secs(login.expires_in);
-                let cookie = state.web.login_cookie(login.access_token, lifetime);
-                let redirect = Redirect::to(&safe_next(next.as_deref()));
-                // The access cookie is the token itself (a JWT, signed already), not a signed cookie.
-                (jar, CookieJar::new().add(cookie), redirect).into_response()
-            } else {
-                (
-                    jar,
-                    Json(TokenResponse {
-                        access_token: login.access_token,
-                        token_type: "bearer".to_owned(),
-                        expires_in: login.expires_in,
-                        scope: login.scope.to_claim(),
-                    }),
-                )
-                    .into_response()
+    let outcome = async {
+        match request?.into_grant()? {
+            Grant::Password(mut login) => {
+                login.address = origin.ip;
+                login.user_agent = origin.user_agent;
+                login.device = state.web.device(&jar);
+                Ok::<Outcome, Error>(Outcome::Login(state.auth.login(login).await?))
+            }
+            Grant::Refresh { token, scope } => {
+                let token = secrecy::ExposeSecret::expose_secret(&token);
+                let issued = state
+                    .auth
+                    .sessions()
+                    .refresh(token, scope.as_deref(), &origin);
+                Ok(Outcome::Refreshed(issued.await?))
             }
         }
+    };
+    let mut response = match outcome.await {
+        Ok(Outcome::Login(login)) => {
+            let jar = state.web.add_device(jar, &login.device);
+            if browser {
+                let redirect = Redirect::to(&safe_next(next.as_deref()));
+                // The access cookie is the token itself (a JWT, signed already), and the refresh
+                // cookie a random token: neither is a signed cookie.
+                let cookies = state.web.session_cookies(CookieJar::new(), &login.issued);
+                (jar, cookies, redirect).into_response()
+            } else {
+                (jar, Json(TokenResponse::of(login.issued))).into_response()
+            }
+        }
+        Ok(Outcome::Refreshed(issued)) => Json(TokenResponse::of(issued)).into_response(),
         Err(Error::OAuth(error)) if browser => {
             let message = match error.error {
                 OAuthCode::InvalidRequest => "Enter your email and password".to_owned(),

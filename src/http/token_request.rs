@@ -1,5 +1,6 @@
-//! The body of `POST /token` as an extractor: a form or a JSON object with the RFC 6749 §4.3.2
-//! fields, the password in a type that cannot be printed, credentials refused in the URL.
+//! The bodies of `POST /token` (and of revocation and introspection) as extractors: a form or a
+//! JSON object with the RFC 6749 fields, the password in a type that cannot be printed,
+//! credentials refused in the URL.
 
 use axum::{
     body::Bytes,
@@ -8,7 +9,7 @@ use axum::{
 };
 use mediatype::MediaType;
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, de::DeserializeOwned};
 use utoipa::ToSchema;
 
 use crate::{
@@ -23,16 +24,21 @@ use crate::{
 /// no placeholder (`"string"`) for them.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `password` if present.
-    #[schema(example = "password", pattern = "^password$")]
+    /// `password` (the default) or `refresh_token`.
+    #[schema(example = "password", pattern = "^(password|refresh_token)$")]
     pub grant_type: Option<String>,
-    /// The employee's email.
-    #[schema(value_type = String, required = true, min_length = 1, example = "behai_nguyen@hotmail.com")]
+    /// The employee's email (password grant).
+    #[schema(value_type = String, min_length = 1, example = "behai_nguyen@hotmail.com")]
     pub username: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 72,
+    /// The password (password grant).
+    #[schema(value_type = String, min_length = 1, max_length = 72,
              example = "password", format = Password)]
     pub password: Option<SecretString>,
-    /// Space-separated scopes: `me`, `manager`. Empty: the default scopes.
+    /// The refresh token (refresh grant).
+    #[schema(value_type = Option<String>, example = "")]
+    pub refresh_token: Option<SecretString>,
+    /// Space-separated scopes: `me`, `directory`, `manager`, `hr`, `admin`. Empty: the default
+    /// scopes (at login, every one held; on refresh, the session's).
     #[schema(example = "", default = "")]
     pub scope: Option<String>,
     /// Accepted and ignored.
@@ -50,19 +56,33 @@ fn invalid_request(description: &str) -> Error {
     OAuthError::new(OAuthCode::InvalidRequest, description).into()
 }
 
-impl FromRequest<AppState> for TokenRequest {
+/// An OAuth endpoint's body (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1): a form, or a JSON
+/// object with the same fields; parameters in the URL are refused.
+pub struct OAuthForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for OAuthForm<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
-        // RFC 6749 §3.2 wants the parameters in the body; a URL is logged and kept in histories.
+        // A URL is logged and kept in histories: no credentials there.
         if request.uri().query().is_some_and(|query| !query.is_empty()) {
             return Err(invalid_request(
-                "Parameters of a token request belong in the body, not in the URL",
+                "Parameters of this request belong in the body, not in the URL",
             ));
         }
         let headers = request.headers().clone();
         let body = Bytes::from_request(request, state).await?;
-        parse_body(&headers, &body)
+        parse_body(&headers, &body).map(OAuthForm)
+    }
+}
+
+impl FromRequest<AppState> for TokenRequest {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
+        OAuthForm::from_request(request, state)
+            .await
+            .map(|OAuthForm(body)| body)
     }
 }
 
@@ -82,7 +102,7 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 
 /// Reads the body by its content type: form or JSON (an object), anything else 415, nothing at
 /// all `invalid_request`.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<TokenRequest, Error> {
+fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, Error> {
     let essence = match content_type(headers) {
         None if body.is_empty() => return Err(invalid_request("The request body is empty")),
         Some(essence) => essence,
@@ -90,14 +110,14 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<TokenRequest, Error> 
     };
     let parsed = match essence.as_str() {
         "application/x-www-form-urlencoded" => {
-            serde_urlencoded::from_bytes::<TokenRequest>(body).map_err(|e| e.to_string())
+            serde_urlencoded::from_bytes::<T>(body).map_err(|e| e.to_string())
         }
         "application/json" => {
             // serde would also read a struct from an array, by position: only objects count.
             if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
                 return Err(invalid_request("The body must be a JSON object"));
             }
-            serde_json::from_slice::<TokenRequest>(body).map_err(|e| e.to_string())
+            serde_json::from_slice::<T>(body).map_err(|e| e.to_string())
         }
         _ => return Err(Error::UnsupportedMediaType),
     };
@@ -116,38 +136,65 @@ fn malformed(message: &str) -> String {
     }
 }
 
+/// What a token request asks for.
+pub enum Grant {
+    Password(LoginRequest),
+    Refresh {
+        token: SecretString,
+        scope: Option<String>,
+    },
+}
+
+/// A required field: missing or empty is `invalid_request`.
+fn required<T>(value: Option<T>, present: impl Fn(&T) -> bool, name: &str) -> Result<T, Error> {
+    value
+        .filter(|value| present(value))
+        .ok_or_else(|| invalid_request(&format!("{name} is required")))
+}
+
 impl TokenRequest {
-    /// The checks of RFC 6749 §4.3.2 that need no database; the login request for the service.
-    pub fn into_login(self) -> Result<LoginRequest, Error> {
+    /// The checks of RFC 6749 §4.3.2 and §6 that need no database.
+    pub fn into_grant(self) -> Result<Grant, Error> {
         match self.grant_type.as_deref() {
             None | Some("password") => {}
+            Some("refresh_token") => {
+                let token = required(
+                    self.refresh_token,
+                    |t| !secrecy::ExposeSecret::expose_secret(t).is_empty(),
+                    "refresh_token",
+                )?;
+                return Ok(Grant::Refresh {
+                    token,
+                    scope: self.scope,
+                });
+            }
             Some("") => return Err(invalid_request("grant_type is empty")),
             Some(_) => {
                 return Err(OAuthError::new(
                     OAuthCode::UnsupportedGrantType,
-                    "Only the password grant is supported",
+                    "Only the password and refresh_token grants are supported",
                 )
                 .into());
             }
         }
-        let username = match self.username.as_deref().map(str::trim) {
-            Some(username) if !username.is_empty() => username.to_owned(),
-            _ => return Err(invalid_request("username is required")),
-        };
-        let password = match self.password {
-            Some(password) if !secrecy::ExposeSecret::expose_secret(&password).is_empty() => {
-                password
-            }
-            _ => return Err(invalid_request("password is required")),
-        };
-        Ok(LoginRequest {
+        let username = required(
+            self.username.map(|u| u.trim().to_owned()),
+            |u| !u.is_empty(),
+            "username",
+        )?;
+        let password = required(
+            self.password,
+            |p| !secrecy::ExposeSecret::expose_secret(p).is_empty(),
+            "password",
+        )?;
+        Ok(Grant::Password(LoginRequest {
             username,
             password,
             scope: self.scope,
             address: None,
             device: None,
             user_agent: None,
-        })
+        }))
     }
 }
 
@@ -164,14 +211,16 @@ mod tests {
             axum::http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded".parse().unwrap(),
         );
-        let request = parse_body(&headers, &body).unwrap();
+        let request: TokenRequest = parse_body(&headers, &body).unwrap();
         let printed = format!("{request:?}");
         assert!(printed.contains("a@b.c"), "{printed}");
         assert!(
             !printed.contains("Hunter2") && !printed.contains("S3cr3t"),
             "{printed}"
         );
-        let login = request.into_login().unwrap();
+        let Ok(Grant::Password(login)) = request.into_grant() else {
+            panic!("a password grant");
+        };
         assert_eq!(
             secrecy::ExposeSecret::expose_secret(&login.password),
             "Hunter2-Secret"

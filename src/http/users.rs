@@ -41,7 +41,7 @@ pub async fn me(
     State(state): State<AppState>,
     caller: Scoped<OwnRecord>,
 ) -> Result<Json<Me>, Error> {
-    let account = state.auth.account(&caller.token.claims).await?;
+    let account = state.auth.account(&caller.token.token_ref()).await?;
     Ok(Json(Me {
         profile: account.profile,
         scope: caller.viewer.scopes.to_claim(),

@@ -1,7 +1,7 @@
 //! Credential and profile look-ups.
 
 use crate::{
-    db::Db,
+    db::{Db, Tx},
     dispatch,
     domain::{Account, Credentials, Profile, TokenRef, normalize_email, scope::Role},
 };
@@ -59,7 +59,7 @@ const PROFILE: &str = concat!(
     " FROM employees e WHERE e.emp_no = ?"
 );
 
-// The profile, the roles and the token's revocation in one round trip: what every authenticated
+// The profile, the roles and the token's session in one round trip: what every authenticated
 // page needs. GROUP_CONCAT is spelt alike on both backends (comma separated).
 const PROFILE_UNLESS_REVOKED: &str = concat!(
     "SELECT ",
@@ -67,8 +67,9 @@ const PROFILE_UNLESS_REVOKED: &str = concat!(
     ", CASE WHEN EXISTS (SELECT 1 FROM dept_manager m
                          WHERE m.emp_no = e.emp_no AND m.to_date = '9999-01-01') THEN 1 ELSE 0 END AS manager,
        (SELECT GROUP_CONCAT(g.role) FROM employee_roles g WHERE g.emp_no = e.emp_no) AS granted,
-       CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) OR e.tokens_not_before >= ?
-            THEN 1 ELSE 0 END AS revoked",
+       CASE WHEN EXISTS (SELECT 1 FROM sessions s
+                         WHERE s.sid = ? AND s.emp_no = e.emp_no AND s.live_until > ?)
+            THEN 0 ELSE 1 END AS revoked",
     " FROM employees e WHERE e.emp_no = ?"
 );
 
@@ -106,16 +107,16 @@ impl AccountRow {
     }
 }
 
-/// Loads an employee's profile and roles for a token: `None` when the employee does not exist,
-/// the token was revoked, or every token issued to the employee until after it was (termination).
+/// Loads an employee's profile and roles for a token: `None` when the employee does not exist or
+/// the token's session is not live (ended, idle too long, past its absolute end).
 pub async fn find_account_unless_revoked(
     db: &Db,
     token: &TokenRef<'_>,
 ) -> sqlx::Result<Option<Account>> {
     let row: Option<AccountRow> = dispatch!(db, pool => {
         sqlx::query_as(PROFILE_UNLESS_REVOKED)
-            .bind(token.jti)
-            .bind(token.issued_at)
+            .bind(token.sid)
+            .bind(token.now)
             .bind(token.emp_no)
             .fetch_optional(pool)
             .await?
@@ -139,6 +140,31 @@ pub async fn replace_password_hash(db: &Db, emp_no: i32, old: &str, new: &str) -
             .bind(emp_no)
             .bind(old)
             .execute(pool)
+            .await
+            .map(drop)
+    })
+}
+
+/// An employee's login email and password hash, by emp_no (the password change).
+pub async fn login_of(
+    db: &Db,
+    emp_no: i32,
+) -> sqlx::Result<Option<(Option<String>, Option<String>)>> {
+    dispatch!(db, pool => {
+        sqlx::query_as("SELECT email, password FROM employees WHERE emp_no = ?")
+            .bind(emp_no)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// Sets a new password hash, in the caller's transaction.
+pub async fn set_password_hash(tx: &mut Tx, emp_no: i32, hash: &str) -> sqlx::Result<()> {
+    dispatch!(&mut *tx, tx => {
+        sqlx::query("UPDATE employees SET password = ? WHERE emp_no = ?")
+            .bind(hash)
+            .bind(emp_no)
+            .execute(&mut **tx)
             .await
             .map(drop)
     })

@@ -184,16 +184,3 @@ pub async fn adjust_figures(
         .map(drop)
     })
 }
-
-/// Refuses every token issued to the employee up to `now` (unix seconds), on every instance: the
-/// statements that check a token read this column in their own look-up.
-pub async fn refuse_tokens(tx: &mut Tx, emp_no: i32, now: i64) -> sqlx::Result<()> {
-    dispatch!(&mut *tx, tx => {
-        sqlx::query("UPDATE employees SET tokens_not_before = ? WHERE emp_no = ?")
-            .bind(now)
-            .bind(emp_no)
-            .execute(&mut **tx)
-            .await
-            .map(drop)
-    })
-}

@@ -7,5 +7,5 @@ pub mod hr;
 pub mod idempotency;
 pub mod roles;
 pub mod seed;
+pub mod sessions;
 pub mod staffing;
-pub mod tokens;

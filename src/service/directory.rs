@@ -14,7 +14,7 @@ use crate::{
     error::Error,
     repository::{
         directory::{self as repo, figures, kept::Kept, search},
-        tokens,
+        sessions,
     },
     service::cursor::CursorKey,
 };
@@ -145,7 +145,7 @@ impl DirectoryService {
         .await?;
         // An empty page carries no revocation column: then the token is looked up on its own.
         let revoked = match token {
-            Some(token) if records.is_empty() => tokens::is_revoked(&self.db, token).await?,
+            Some(token) if records.is_empty() => !sessions::is_live(&self.db, token).await?,
             _ => revoked,
         };
         if revoked {

@@ -8,5 +8,6 @@ pub mod etag;
 pub mod hr;
 pub mod jwt;
 pub mod password;
+pub mod sessions;
 pub mod throttle;
 pub mod verifier;

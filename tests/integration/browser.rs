@@ -20,7 +20,7 @@ use crate::{
 const WAIT: Duration = Duration::from_secs(20);
 
 /// chromedriver, killed when dropped.
-struct Driver(Child, u16);
+pub(crate) struct Driver(Child, u16);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -29,7 +29,7 @@ impl Drop for Driver {
     }
 }
 
-async fn start_browser() -> (Driver, Client) {
+pub(crate) async fn start_browser() -> (Driver, Client) {
     let chromedriver =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -76,19 +76,20 @@ async fn start_browser() -> (Driver, Client) {
 }
 
 async fn serve(db: Db) -> SocketAddr {
+    serve_state(state(db).await).await
+}
+
+/// Serves an app on a free port of its own.
+pub(crate) async fn serve_state(state: employees::state::AppState) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, employees::app(state(db).await))
-            .await
-            .unwrap()
-    });
+    tokio::spawn(async move { axum::serve(listener, employees::app(state)).await.unwrap() });
     address
 }
 
-type Step<T> = Result<T, String>;
+pub(crate) type Step<T> = Result<T, String>;
 
-async fn element(client: &Client, css: &str) -> Step<fantoccini::elements::Element> {
+pub(crate) async fn element(client: &Client, css: &str) -> Step<fantoccini::elements::Element> {
     client
         .wait()
         .at_most(WAIT)
@@ -97,7 +98,7 @@ async fn element(client: &Client, css: &str) -> Step<fantoccini::elements::Eleme
         .map_err(|e| format!("waiting for {css}: {e}"))
 }
 
-async fn text_of(client: &Client, css: &str) -> Step<String> {
+pub(crate) async fn text_of(client: &Client, css: &str) -> Step<String> {
     element(client, css)
         .await?
         .text()
@@ -105,7 +106,7 @@ async fn text_of(client: &Client, css: &str) -> Step<String> {
         .map_err(|e| format!("text of {css}: {e}"))
 }
 
-async fn click(client: &Client, css: &str) -> Step<()> {
+pub(crate) async fn click(client: &Client, css: &str) -> Step<()> {
     element(client, css)
         .await?
         .click()
@@ -113,7 +114,7 @@ async fn click(client: &Client, css: &str) -> Step<()> {
         .map_err(|e| format!("clicking {css}: {e}"))
 }
 
-async fn type_into(client: &Client, css: &str, text: &str) -> Step<()> {
+pub(crate) async fn type_into(client: &Client, css: &str, text: &str) -> Step<()> {
     element(client, css)
         .await?
         .send_keys(text)
@@ -121,7 +122,7 @@ async fn type_into(client: &Client, css: &str, text: &str) -> Step<()> {
         .map_err(|e| format!("typing into {css}: {e}"))
 }
 
-async fn wait_for_url(client: &Client, url: &str) -> Step<()> {
+pub(crate) async fn wait_for_url(client: &Client, url: &str) -> Step<()> {
     let url = url::Url::parse(url).map_err(|e| e.to_string())?;
     client
         .wait()
@@ -131,7 +132,7 @@ async fn wait_for_url(client: &Client, url: &str) -> Step<()> {
         .map_err(|e| format!("waiting for {url}: {e}"))
 }
 
-async fn wait_for_url_with(client: &Client, part: &str) -> Step<()> {
+pub(crate) async fn wait_for_url_with(client: &Client, part: &str) -> Step<()> {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         if cmd(client.current_url().await)?.as_str().contains(part) {
@@ -144,7 +145,7 @@ async fn wait_for_url_with(client: &Client, part: &str) -> Step<()> {
     }
 }
 
-fn cmd<T>(result: Result<T, fantoccini::error::CmdError>) -> Step<T> {
+pub(crate) fn cmd<T>(result: Result<T, fantoccini::error::CmdError>) -> Step<T> {
     result.map_err(|e| e.to_string())
 }
 

@@ -8,6 +8,7 @@ use axum::{
     http::{HeaderMap, Request, StatusCode},
 };
 use employees::{
+    clock::Clock,
     db::Db,
     seeding::DefaultPassword,
     service::{
@@ -16,6 +17,7 @@ use employees::{
         directory::DirectoryService,
         hr::HrService,
         jwt::JwtKeys,
+        sessions::{SessionPolicy, SessionService},
     },
     state::{AppState, Limits, WebSettings},
 };
@@ -61,11 +63,52 @@ pub async fn auth_service(db: &Db, failures_per_minute: u32) -> AuthService {
     auth_service_at(db, TEST_COST, failures_per_minute).await
 }
 
+/// The defaults: a day idle, seven days at most, ten seconds' grace.
+pub fn session_policy() -> SessionPolicy {
+    SessionPolicy {
+        idle: Duration::from_secs(24 * 3600),
+        max: Duration::from_secs(7 * 24 * 3600),
+        reuse_grace: Duration::from_secs(10),
+    }
+}
+
 /// Login rules at a given bcrypt cost (new hashes, the dummy hash, and what stored ones converge to).
 pub async fn auth_service_at(db: &Db, bcrypt_cost: u32, failures_per_minute: u32) -> AuthService {
+    let sessions = Sessions {
+        clock: Clock::system(),
+        policy: session_policy(),
+        access_lifetime: Duration::from_secs(30 * 60),
+    };
+    auth_service_with(db, bcrypt_cost, failures_per_minute, sessions).await
+}
+
+/// How a test wants its sessions: its clock, their lifetimes, the access token's.
+pub struct Sessions {
+    pub clock: Clock,
+    pub policy: SessionPolicy,
+    pub access_lifetime: Duration,
+}
+
+/// Login rules with sessions of the test's own.
+pub async fn auth_service_with(
+    db: &Db,
+    bcrypt_cost: u32,
+    failures_per_minute: u32,
+    sessions: Sessions,
+) -> AuthService {
+    let jwt = Arc::new(JwtKeys::with_clock(
+        SECRET,
+        ISSUER,
+        AUDIENCE,
+        sessions.access_lifetime,
+        sessions.clock,
+    ));
+    let policy = sessions.policy;
+    let sessions = Arc::new(SessionService::new(db.clone(), jwt.clone(), policy));
     AuthService::new(
         db.clone(),
-        Arc::new(jwt_keys()),
+        jwt,
+        sessions,
         AuthConfig {
             bcrypt_cost,
             failures_per_minute: NonZeroU32::new(failures_per_minute).unwrap(),
@@ -98,6 +141,11 @@ pub async fn state_with(
     limits: Limits,
 ) -> AppState {
     let auth = auth_service(&db, failures_per_minute).await;
+    state_of(db, auth, web, limits)
+}
+
+/// The state around a given auth service.
+pub fn state_of(db: Db, auth: AuthService, web: WebSettings, limits: Limits) -> AppState {
     let directory = directory(&db);
     let hr = hr(&db);
     let audit = AuditService::new(db.clone(), SECRET);
@@ -250,3 +298,40 @@ pub const HR_EMP_NO: i32 = 500025;
 pub const FORMER_EMP_NO: i32 = 500010;
 /// The current manager of d001 in seed/.
 pub const MANAGER_EMP_NO: i32 = 500001;
+
+/// Starts a session for an employee directly in the database (live for a day from the system
+/// clock) and returns its sid: for tokens a login could not give (a former employee's).
+pub async fn start_session(db: &Db, emp_no: i32) -> String {
+    let sid = uuid::Uuid::new_v4().simple().to_string();
+    start_session_with(db, emp_no, &sid).await;
+    sid
+}
+
+/// [`start_session`] with a given sid.
+pub async fn start_session_with(db: &Db, emp_no: i32, sid: &str) {
+    let now = chrono::Utc::now().timestamp();
+    let sid = sid.to_owned();
+    let session = employees::domain::session::Session {
+        sid: sid.clone(),
+        emp_no,
+        scope: "me".to_owned(),
+        started_at: now,
+        last_used_at: now,
+        expires_at: now + 86_400,
+        live_until: now + 86_400,
+        ended_at: None,
+        ip: None,
+        user_agent: None,
+    };
+    let mut tx = db.begin().await.unwrap();
+    employees::repository::sessions::insert(&mut tx, &session)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// An access token of a session started with [`start_session`].
+pub async fn session_token(db: &Db, emp_no: i32, scope: &str) -> String {
+    let sid = start_session(db, emp_no).await;
+    jwt_keys().issue(emp_no, scope, &sid).unwrap().0
+}

@@ -110,8 +110,8 @@ async fn two_instances_share_logins_and_logouts(pool: sqlx::MySqlPool) {
         .unwrap();
     for logs in [a.stop(), b.stop()] {
         assert!(
-            logs.contains("token issued")
-                || logs.contains("logged out")
+            logs.contains("session started")
+                || logs.contains("session ended")
                 || logs.contains("login refused"),
             "{logs}"
         );

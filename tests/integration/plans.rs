@@ -56,12 +56,11 @@ async fn cost<F: Future<Output = ()>>(pool: &MySqlPool, work: F) -> (i64, i64) {
     (reads, delta("Sort_rows"))
 }
 
-/// A token id, as the API's searches carry for the revocation column.
-const JTI: &str = "00000000-0000-4000-8000-000000000000";
+/// A token's session, as the API's searches carry for the revocation column.
 const TOKEN: TokenRef<'static> = TokenRef {
-    jti: JTI,
+    sid: "00000000000040008000000000000000",
     emp_no: 10001,
-    issued_at: 0,
+    now: 0,
 };
 
 fn search(needle: Option<&str>) -> Search {

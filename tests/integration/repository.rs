@@ -4,10 +4,10 @@ use chrono::NaiveDate;
 use employees::{
     db::Db,
     domain::{TokenRef, scope::Role},
-    repository::{employees as repo, tokens},
+    repository::{employees as repo, sessions},
 };
 
-use crate::common::{FORMER_EMP_NO, seeded};
+use crate::common::{FORMER_EMP_NO, seeded, start_session};
 
 async fn credentials_by_email(db: Db) {
     seeded(&db).await;
@@ -128,59 +128,77 @@ async fn moved_employee_shows_new_department(db: Db) {
 }
 dual_test!(moved, moved_employee_shows_new_department);
 
-/// A token for the revocation checks, issued long ago to an employee without a cut-off.
-fn token(jti: &str) -> TokenRef<'_> {
-    token_of(10001, jti)
-}
-
-fn token_of(emp_no: i32, jti: &str) -> TokenRef<'_> {
+fn token_of(emp_no: i32, sid: &str) -> TokenRef<'_> {
     TokenRef {
-        jti,
+        sid,
         emp_no,
-        issued_at: 0,
+        now: chrono::Utc::now().timestamp(),
     }
 }
 
-async fn revoke(db: &Db, jti: &str, expires_at: i64) {
+async fn end(db: &Db, sid: &str) -> bool {
     let mut tx = db.begin().await.unwrap();
-    tokens::revoke(&mut tx, jti, expires_at).await.unwrap();
+    let ended = sessions::end(&mut tx, sid, chrono::Utc::now().timestamp())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
+    ended
 }
 
-async fn revoked_tokens_round_trip(db: Db) {
-    assert!(!tokens::is_revoked(&db, &token("a-jti")).await.unwrap());
-    revoke(&db, "a-jti", 100).await;
-    revoke(&db, "a-jti", 100).await; // twice is fine
-    revoke(&db, "b-jti", 10_000).await;
-    assert!(tokens::is_revoked(&db, &token("a-jti")).await.unwrap());
-    assert_eq!(tokens::purge_expired(&db, 1_000).await.unwrap(), 1);
-    assert!(!tokens::is_revoked(&db, &token("a-jti")).await.unwrap());
-    assert!(tokens::is_revoked(&db, &token("b-jti")).await.unwrap());
+async fn sessions_round_trip(db: Db) {
+    seeded(&db).await;
+    let (a, b) = (
+        start_session(&db, 10198).await,
+        start_session(&db, 10198).await,
+    );
+    assert!(sessions::is_live(&db, &token_of(10198, &a)).await.unwrap());
+    // A session is its employee's: another emp_no with the same sid proves nothing.
+    assert!(!sessions::is_live(&db, &token_of(10001, &a)).await.unwrap());
+    assert!(end(&db, &a).await);
+    assert!(!end(&db, &a).await, "ending twice ends nothing more");
+    assert!(!sessions::is_live(&db, &token_of(10198, &a)).await.unwrap());
+    assert!(sessions::is_live(&db, &token_of(10198, &b)).await.unwrap());
+    // Past its live_until it is not live either, ended or not.
+    let later = TokenRef {
+        now: chrono::Utc::now().timestamp() + 86_400,
+        ..token_of(10198, &b)
+    };
+    assert!(!sessions::is_live(&db, &later).await.unwrap());
+    // Purging removes what ended before the given moment only.
+    assert_eq!(sessions::purge(&db, 1).await.unwrap(), 0);
+    let soon = chrono::Utc::now().timestamp() + 5;
+    assert_eq!(sessions::purge(&db, soon).await.unwrap(), 1);
+    assert!(sessions::find(&db, &a).await.unwrap().is_none());
+    assert!(sessions::find(&db, &b).await.unwrap().is_some());
 }
-dual_test!(revoked_tokens, revoked_tokens_round_trip);
+dual_test!(sessions_live_and_end, sessions_round_trip);
 
 async fn profile_with_the_revocation_check(db: Db) {
     seeded(&db).await;
-    let found = repo::find_account_unless_revoked(&db, &token_of(500222, "live-jti"))
+    let live = start_session(&db, 500222).await;
+    let found = repo::find_account_unless_revoked(&db, &token_of(500222, &live))
         .await
         .unwrap();
-    let found = found.expect("live token");
+    let found = found.expect("live session");
     assert_eq!(found.profile.emp_no, 500222);
     assert_eq!(found.roles, [Role::Employee, Role::Hr, Role::Admin]);
-    let former = repo::find_account_unless_revoked(&db, &token_of(FORMER_EMP_NO, "live-jti"))
+    let former_sid = start_session(&db, FORMER_EMP_NO).await;
+    let former = repo::find_account_unless_revoked(&db, &token_of(FORMER_EMP_NO, &former_sid))
         .await
         .unwrap()
         .unwrap();
     assert!(former.roles.is_empty(), "a former employee holds no role");
-    revoke(&db, "dead-jti", i64::MAX / 2).await;
+    let dead = start_session(&db, 500222).await;
+    assert!(end(&db, &dead).await);
     assert!(
-        repo::find_account_unless_revoked(&db, &token_of(500222, "dead-jti"))
+        repo::find_account_unless_revoked(&db, &token_of(500222, &dead))
             .await
             .unwrap()
             .is_none()
     );
+    // Another employee's session proves nothing for 500222.
     assert!(
-        repo::find_account_unless_revoked(&db, &token_of(1, "live-jti"))
+        repo::find_account_unless_revoked(&db, &token_of(500222, &former_sid))
             .await
             .unwrap()
             .is_none()

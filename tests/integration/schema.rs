@@ -82,11 +82,10 @@ async fn migrations_keep_an_existing_test_db(pool: MySqlPool) {
             "hire_date",
             "email",
             "password",
-            "email_custom",
-            "tokens_not_before"
+            "email_custom"
         ]
     );
-    assert_eq!(count(&pool, "SELECT COUNT(*) FROM revoked_tokens").await, 0);
+    assert_eq!(count(&pool, "SELECT COUNT(*) FROM sessions").await, 0);
     // The first names, for the search, are those of the rows the database already held.
     assert_eq!(
         count(&pool, "SELECT COUNT(*) FROM first_names").await,
@@ -157,8 +156,11 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
             "emp_no_allocator",
             "first_names",
             "idempotency_keys",
-            "revoked_tokens",
+            "login_budgets",
+            "login_trust",
+            "refresh_tokens",
             "salaries",
+            "sessions",
             "titles"
         ]
     );
@@ -167,5 +169,8 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
         "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE()",
     )
     .await;
-    assert_eq!(fks, 8, "test_db's six foreign keys, roles' and figures'");
+    assert_eq!(
+        fks, 10,
+        "test_db's six foreign keys, roles', figures', sessions' and refresh tokens'"
+    );
 }

@@ -255,7 +255,7 @@ async fn other_grant_types_are_unsupported(db: Db) {
     for grant in [
         "client_credentials",
         "authorization_code",
-        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
         "PASSWORD",
     ] {
         let reply = post_token(

@@ -60,15 +60,17 @@ dual_test!(profile, profile_of_the_token_holder);
 
 async fn former_employee_profile_has_no_department(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state(db).await);
-    // Tokens are not issued to former employees; one issued before they left still reads.
-    let (token, _) = jwt_keys().issue(FORMER_EMP_NO, Some("me".into())).unwrap();
+    let app = employees::app(state(db.clone()).await);
+    // Tokens are not issued to former employees, and a termination ends their sessions; a
+    // session left from before (made here by hand) still reads, with no department.
+    let token = session_token(&db, FORMER_EMP_NO, "me").await;
     let reply = send(&app, with_bearer(get("/users/me"), &token)).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["department"], Value::Null);
     assert_eq!(reply.json()["title"], Value::Null);
     // A token for an employee who does not exist is refused.
-    let (token, _) = jwt_keys().issue(1, Some("me".into())).unwrap();
+    let sid = start_session(&db, 10198).await;
+    let (token, _) = jwt_keys().issue(1, "me", &sid).unwrap();
     assert_invalid_token(
         &send(&app, with_bearer(get("/users/me"), &token)).await,
         "no such employee",
@@ -118,11 +120,14 @@ fn b64(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(value.to_string())
 }
 
+/// The session of the hand-made tokens (started by the test that signs them).
+const SID: &str = "0000000000004000800000000000a001";
+
 fn claims(overrides: Value) -> Value {
     let now = chrono::Utc::now().timestamp();
     let mut claims = json!({
         "sub": "500222", "iat": now, "exp": now + 600, "jti": "8d4c1f7e-0000-4000-8000-000000000001",
-        "iss": ISSUER, "aud": AUDIENCE, "scope": "me",
+        "iss": ISSUER, "aud": AUDIENCE, "scope": "me", "sid": SID,
     });
     for (key, value) in overrides.as_object().unwrap() {
         if value.is_null() {
@@ -145,6 +150,7 @@ fn sign(algorithm: Algorithm, key: &[u8], claims: &Value) -> String {
 
 async fn forged_and_broken_tokens_are_refused(db: Db) {
     seeded(&db).await;
+    start_session_with(&db, 500222, SID).await;
     let app = employees::app(state(db).await);
     let good = sign(Algorithm::HS256, SECRET, &claims(json!({})));
     assert_eq!(
@@ -238,6 +244,22 @@ async fn forged_and_broken_tokens_are_refused(db: Db) {
         (
             "no iat",
             sign(Algorithm::HS256, SECRET, &claims(json!({"iat": null}))),
+        ),
+        (
+            "no sid",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"sid": null}))),
+        ),
+        (
+            "a session that does not exist",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(json!({"sid": "f".repeat(32)})),
+            ),
+        ),
+        (
+            "another employee's session",
+            sign(Algorithm::HS256, SECRET, &claims(json!({"sub": "10198"}))),
         ),
         (
             "non-numeric sub",

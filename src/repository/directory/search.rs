@@ -25,20 +25,20 @@ use crate::{
     },
 };
 
-/// With a token: a column that says whether it was revoked (or issued before its employee's
-/// tokens were cut off), so that a search checks its caller's token in its own statement (one
-/// round trip, as `/users/me` does).
+/// With a token: a column that says whether its session is not live (ended, idle too long, past
+/// its absolute end), so that a search checks its caller's token in its own statement (one round
+/// trip, as `/users/me` does).
 macro_rules! push_revoked {
     ($query:expr, $token:expr) => {{
         let token: Option<&TokenRef<'_>> = $token;
         if let Some(token) = token {
             $query
-                .push(", CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ")
-                .push_bind(token.jti.to_owned())
-                .push(") OR EXISTS (SELECT 1 FROM employees c WHERE c.emp_no = ")
+                .push(", CASE WHEN NOT EXISTS (SELECT 1 FROM sessions s WHERE s.sid = ")
+                .push_bind(token.sid.to_owned())
+                .push(" AND s.emp_no = ")
                 .push_bind(token.emp_no)
-                .push(" AND c.tokens_not_before >= ")
-                .push_bind(token.issued_at)
+                .push(" AND s.live_until > ")
+                .push_bind(token.now)
                 .push(") THEN 1 END AS revoked");
         }
     }};

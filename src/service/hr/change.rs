@@ -9,7 +9,7 @@ use crate::{
     repository::{
         audit::{self, Entry},
         directory::names,
-        hr,
+        hr, sessions,
     },
 };
 
@@ -78,7 +78,7 @@ impl HrService {
                 if let Some(dept_no) = &department {
                     hr::adjust_figures(&mut tx, dept_no, -1, -salary).await?;
                 }
-                hr::refuse_tokens(&mut tx, emp_no, Utc::now().timestamp()).await?;
+                sessions::end_all(&mut tx, emp_no, None, Utc::now().timestamp()).await?;
                 if rows.of(Spell::Managing).next().is_some() {
                     // Cards show a department's manager from what each instance keeps.
                     names::bump(&mut tx).await?;

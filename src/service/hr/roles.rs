@@ -9,7 +9,7 @@ use crate::{
     domain::scope::Role,
     repository::{
         audit::{self, Entry},
-        hr, roles,
+        hr, roles, sessions,
     },
 };
 
@@ -49,7 +49,7 @@ impl HrService {
         }
         roles::replace(&mut tx, emp_no, &after).await?;
         if before.iter().any(|role| !after.contains(role)) {
-            hr::refuse_tokens(&mut tx, emp_no, Utc::now().timestamp()).await?;
+            sessions::end_all(&mut tx, emp_no, None, Utc::now().timestamp()).await?;
         }
         let names = |roles: &[Role]| roles.iter().map(|r| r.as_str()).collect::<Vec<_>>();
         let entry = Entry {

@@ -1,5 +1,10 @@
-//! Login rules: the failed-login budget, the password check, the scopes and the token; the
-//! profile behind a token; logout. Handlers turn the typed outcomes into RFC 6749 answers.
+//! Login rules: the failed-login budget, the password check, the scopes and the session; the
+//! profile behind a token; the password change. Handlers turn the typed outcomes into RFC 6749
+//! answers.
+
+mod password_change;
+
+pub use password_change::{PasswordChange, PasswordChangeError};
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
@@ -9,17 +14,19 @@ use serde_json::json;
 use crate::{
     db::Db,
     domain::{
-        Account, normalize_email,
+        Account, TokenRef, normalize_email,
         scope::{Role, Scope, ScopeSet, scopes_of},
+        session::Origin,
     },
     error::Error,
     repository::{
         audit::{self, Entry},
-        employees, roles, tokens,
+        employees, roles, sessions,
     },
     service::{
-        jwt::{Claims, JwtKeys},
+        jwt::JwtKeys,
         password,
+        sessions::{Issued, SessionService},
         throttle::{Client, LoginThrottle},
         verifier::Verifier,
     },
@@ -56,16 +63,19 @@ pub struct Device {
     pub account: String,
 }
 
-/// A successful login.
-#[derive(Debug)]
+/// A successful login: its session's tokens (the granted scopes: those requested, or every one
+/// the employee holds).
 pub struct Login {
-    pub emp_no: i32,
-    pub access_token: String,
-    pub expires_in: u64,
-    /// The granted scopes: those requested, or every one the employee holds.
-    pub scope: ScopeSet,
+    pub issued: Issued,
     /// The device to remember (in a signed cookie) for the next login of this account.
     pub device: Device,
+}
+
+/// A password that was judged right, before its session starts.
+struct Granted {
+    emp_no: i32,
+    scope: ScopeSet,
+    device: Device,
 }
 
 /// Why a login was refused.
@@ -91,6 +101,7 @@ pub enum LoginError {
 pub struct AuthService {
     db: Db,
     jwt: Arc<JwtKeys>,
+    sessions: Arc<SessionService>,
     throttle: Arc<LoginThrottle>,
     verifier: Verifier,
 }
@@ -98,11 +109,17 @@ pub struct AuthService {
 impl AuthService {
     /// The one constructor (the binary and the tests use it): hashes the dummy password at the
     /// configured cost.
-    pub async fn new(db: Db, jwt: Arc<JwtKeys>, config: AuthConfig) -> Result<Self, Error> {
+    pub async fn new(
+        db: Db,
+        jwt: Arc<JwtKeys>,
+        sessions: Arc<SessionService>,
+        config: AuthConfig,
+    ) -> Result<Self, Error> {
         let throttle = LoginThrottle::new(config.failures_per_minute, config.attempt_wait);
         Ok(Self {
             db,
             jwt,
+            sessions,
             throttle: Arc::new(throttle),
             verifier: Verifier::new(config.bcrypt_cost).await?,
         })
@@ -112,53 +129,74 @@ impl AuthService {
         &self.jwt
     }
 
+    pub fn sessions(&self) -> &SessionService {
+        &self.sessions
+    }
+
     /// The bcrypt cost of the dummy hash (the configured one).
     pub fn dummy_hash_cost(&self) -> Option<u32> {
         self.verifier.dummy_hash_cost()
     }
 
-    /// A login attempt, on record in the audit trail: a success, or a failure of the password or
-    /// of a former employee (with the account when the email names one, never what was typed).
-    /// Attempts refused before any password was judged (throttled, unknown scope) write nothing,
-    /// so that a flood of them costs no writes.
+    /// A login attempt, on record in the audit trail: a success (which starts a session, in the
+    /// same transaction), or a failure of the password or of a former employee (with the account
+    /// when the email names one, never what was typed). Attempts refused before any password was
+    /// judged (throttled, unknown scope) write nothing, so that a flood of them costs no writes.
     #[tracing::instrument(skip_all, fields(emp_no))]
     pub async fn login(&self, request: LoginRequest) -> Result<Login, LoginError> {
-        let (ip, user_agent) = (request.address, request.user_agent.clone());
-        let (outcome, subject) = self.attempt(request).await;
+        let origin = Origin {
+            ip: request.address,
+            user_agent: request.user_agent.clone(),
+        };
+        let mut subject = None;
+        let outcome = match self.attempt(request, &mut subject).await {
+            Err(error @ (LoginError::Incorrect | LoginError::Inactive)) => Err(error),
+            Err(unjudged) => return Err(unjudged),
+            Ok(granted) => Ok(granted),
+        };
         let (action, details) = match &outcome {
-            Ok(login) => ("login.success", json!({"scope": login.scope.to_claim()})),
-            Err(LoginError::Incorrect) => ("login.failure", json!({"reason": "incorrect"})),
+            Ok(granted) => ("login.success", json!({"scope": granted.scope.to_claim()})),
             Err(LoginError::Inactive) => ("login.failure", json!({"reason": "inactive"})),
-            Err(_) => return outcome,
+            Err(_) => ("login.failure", json!({"reason": "incorrect"})),
         };
         let entry = Entry {
-            actor: outcome.as_ref().ok().map(|login| login.emp_no),
+            actor: outcome.as_ref().ok().map(|granted| granted.emp_no),
             action,
             emp_no: subject,
-            ip: ip.map(|ip| ip.to_string()),
-            user_agent: user_agent.as_deref(),
+            ip: origin.ip_text(),
+            user_agent: origin.user_agent.as_deref(),
             details,
         };
         let mut tx = self.db.begin().await.map_err(Error::from)?;
+        let login = match outcome {
+            Ok(granted) => {
+                let issued = self
+                    .sessions
+                    .start(&mut tx, granted.emp_no, granted.scope, &origin)
+                    .await?;
+                Ok(Login {
+                    issued,
+                    device: granted.device,
+                })
+            }
+            Err(error) => Err(error),
+        };
         audit::record(&mut tx, &entry).await.map_err(Error::from)?;
         tx.commit().await.map_err(Error::from)?;
-        outcome
+        if login.is_ok() {
+            tracing::info!("session started");
+        }
+        login
     }
 
     /// Checks the scopes, reserves the failed-login budget, verifies the password (a dummy hash
-    /// for unknown emails), and issues the token; with the emp_no of the account the email names.
-    async fn attempt(&self, request: LoginRequest) -> (Result<Login, LoginError>, Option<i32>) {
-        let mut subject = None;
-        let outcome = self.attempt_for(request, &mut subject).await;
-        (outcome, subject)
-    }
-
-    async fn attempt_for(
+    /// for unknown emails) and grants the scopes; `subject` is the emp_no the email names.
+    async fn attempt(
         &self,
         request: LoginRequest,
         subject: &mut Option<i32>,
-    ) -> Result<Login, LoginError> {
-        let requested = parse_scopes(request.scope.as_deref())?;
+    ) -> Result<Granted, LoginError> {
+        let requested = parse_scopes(request.scope.as_deref()).map_err(LoginError::UnknownScope)?;
         let account = normalize_email(&request.username);
         let device = request.device.filter(|device| device.account == account);
         let client = Client {
@@ -200,12 +238,8 @@ impl AuthService {
         self.converge_cost(found.emp_no, &stored, request.password)
             .await;
         let scope = self.grant_scopes(found.emp_no, requested).await?;
-        let (access_token, _claims) = self.jwt.issue(found.emp_no, Some(scope.to_claim()))?;
-        tracing::info!("token issued");
-        Ok(Login {
+        Ok(Granted {
             emp_no: found.emp_no,
-            access_token,
-            expires_in: self.jwt.lifetime().as_secs(),
             scope,
             device: device.unwrap_or_else(|| Device {
                 id: uuid::Uuid::new_v4().simple().to_string(),
@@ -251,61 +285,30 @@ impl AuthService {
         Ok(roles::held(&self.db, emp_no).await?)
     }
 
-    /// The profile and roles of a token's employee, in one query that also checks the token was
-    /// not revoked. A revoked token, or one for an employee who no longer exists, proves nothing.
-    pub async fn account(&self, claims: &Claims) -> Result<Account, Error> {
-        let token = claims.token_ref().ok_or(Error::InvalidToken)?;
-        employees::find_account_unless_revoked(&self.db, &token)
+    /// The profile and roles of a token's employee, in one query that also checks the token's
+    /// session is live. A token of an ended session, or of an employee who no longer exists,
+    /// proves nothing.
+    pub async fn account(&self, token: &TokenRef<'_>) -> Result<Account, Error> {
+        employees::find_account_unless_revoked(&self.db, token)
             .await?
             .ok_or(Error::InvalidToken)
     }
 
-    /// `InvalidToken` when the token was revoked, or its employee's tokens were cut off since.
-    pub async fn ensure_not_revoked(&self, claims: &Claims) -> Result<(), Error> {
-        let token = claims.token_ref().ok_or(Error::InvalidToken)?;
-        match tokens::is_revoked(&self.db, &token).await? {
-            true => Err(Error::InvalidToken),
-            false => Ok(()),
+    /// `InvalidToken` unless the token's session is live.
+    pub async fn ensure_live(&self, token: &TokenRef<'_>) -> Result<(), Error> {
+        match sessions::is_live(&self.db, token).await? {
+            true => Ok(()),
+            false => Err(Error::InvalidToken),
         }
-    }
-
-    /// Revokes a token until it would have expired anyway, for every instance sharing the
-    /// database; rows of tokens that have expired meanwhile are purged on the way.
-    #[tracing::instrument(skip_all, fields(emp_no = claims.sub))]
-    pub async fn logout(
-        &self,
-        claims: &Claims,
-        ip: Option<IpAddr>,
-        user_agent: Option<&str>,
-    ) -> Result<(), Error> {
-        let emp_no = claims.emp_no();
-        let entry = Entry {
-            actor: emp_no,
-            action: "session.revoke",
-            emp_no,
-            ip: ip.map(|ip| ip.to_string()),
-            user_agent,
-            details: json!({"reason": "logout"}),
-        };
-        let mut tx = self.db.begin().await?;
-        tokens::revoke(&mut tx, &claims.jti, claims.exp).await?;
-        audit::record(&mut tx, &entry).await?;
-        tx.commit().await?;
-        // Housekeeping only: the token is revoked whatever happens here.
-        if let Err(error) = tokens::purge_expired(&self.db, chrono::Utc::now().timestamp()).await {
-            tracing::warn!(%error, "could not purge expired revocations");
-        }
-        tracing::info!("logged out");
-        Ok(())
     }
 }
 
-/// Reads a requested `scope` (space separated); unknown names are refused. An empty value asks
-/// for nothing in particular (Swagger UI sends `scope=` when no box is ticked).
-fn parse_scopes(scope: Option<&str>) -> Result<ScopeSet, LoginError> {
+/// Reads a requested `scope` (space separated); an unknown name is refused (and returned). An
+/// empty value asks for nothing in particular (Swagger UI sends `scope=` when no box is ticked).
+pub(crate) fn parse_scopes(scope: Option<&str>) -> Result<ScopeSet, String> {
     scope
         .unwrap_or_default()
         .split_ascii_whitespace()
-        .map(|name| Scope::parse(name).ok_or_else(|| LoginError::UnknownScope(name.to_owned())))
+        .map(|name| Scope::parse(name).ok_or_else(|| name.to_owned()))
         .collect()
 }

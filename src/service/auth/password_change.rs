@@ -1,0 +1,95 @@
+//! `POST /users/me/password`: the current password is judged like a login's (the same failed-login
+//! budget, the same bcrypt work), the new one hashed at the configured cost; every other session
+//! of the employee ends in the same transaction.
+
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::AuthService;
+use crate::{
+    domain::{TokenRef, normalize_email, session::Origin},
+    error::Error,
+    repository::{
+        audit::{self, Entry},
+        employees, sessions,
+    },
+    service::{password, throttle::Client},
+};
+
+/// A password change as the handler read it (the new password's length already checked).
+pub struct PasswordChange {
+    pub current: SecretString,
+    pub new: SecretString,
+    pub origin: Origin,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    /// The current password is wrong: a failed login for the limiter.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("too many failed logins")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl From<sqlx::Error> for PasswordChangeError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl AuthService {
+    /// Changes the caller's password; the calling session lives on, the others end.
+    #[tracing::instrument(skip_all, fields(emp_no = token.emp_no))]
+    pub async fn change_password(
+        &self,
+        token: &TokenRef<'_>,
+        change: PasswordChange,
+    ) -> Result<(), PasswordChangeError> {
+        let (email, stored) = employees::login_of(&self.db, token.emp_no)
+            .await?
+            .ok_or(Error::InvalidToken)?;
+        let account = normalize_email(email.as_deref().unwrap_or_default());
+        let client = Client {
+            address: change.origin.ip,
+            device: None,
+        };
+        let attempt = self
+            .throttle
+            .reserve(&client, &account)
+            .await
+            .map_err(|retry_after_secs| PasswordChangeError::Throttled { retry_after_secs })?;
+        let matches = self
+            .verifier
+            .judge(change.current, stored.clone(), attempt)
+            .await?;
+        let origin = &change.origin;
+        let mut entry = Entry {
+            actor: Some(token.emp_no),
+            action: "login.failure",
+            emp_no: Some(token.emp_no),
+            ip: origin.ip_text(),
+            user_agent: origin.user_agent.as_deref(),
+            details: json!({"reason": "incorrect", "during": "password change"}),
+        };
+        if !matches || stored.is_none() {
+            let mut tx = self.db.begin().await?;
+            audit::record(&mut tx, &entry).await?;
+            tx.commit().await?;
+            tracing::info!("password change refused: wrong current password");
+            return Err(PasswordChangeError::WrongPassword);
+        }
+        let hash = password::hash(change.new, self.verifier.cost()).await?;
+        let mut tx = self.db.begin().await?;
+        employees::set_password_hash(&mut tx, token.emp_no, &hash).await?;
+        let ended = sessions::end_all(&mut tx, token.emp_no, Some(token.sid), token.now).await?;
+        entry.action = "session.revoke";
+        entry.details = json!({"reason": "password change", "sessions": ended});
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        tracing::info!(ended, "password changed; the other sessions ended");
+        Ok(())
+    }
+}
