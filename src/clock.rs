@@ -23,6 +23,11 @@ impl Clock {
         chrono::Utc::now().timestamp() + self.offset_secs.load(Ordering::Relaxed)
     }
 
+    /// Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + self.offset_secs.load(Ordering::Relaxed) * 1000
+    }
+
     /// Moves this clock (and its clones) forward; for tests.
     pub fn advance(&self, secs: i64) {
         self.offset_secs.fetch_add(secs, Ordering::Relaxed);

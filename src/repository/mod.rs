@@ -1,6 +1,7 @@
 //! The repository layer: every SQL statement of the service, with bound parameters only.
 
 pub mod audit;
+pub mod budgets;
 pub mod directory;
 pub mod employees;
 pub mod hr;

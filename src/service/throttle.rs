@@ -1,9 +1,11 @@
-//! Failed-login budgets, reserve-then-settle. Each key (a client network, an account, a trusted
-//! device) holds `LOGIN_MAX_FAILURES_PER_MINUTE` tokens, refilled evenly over the minute. An
-//! attempt reserves one token from each of its keys before any bcrypt work, spends them if its
-//! password is wrong and gives them back otherwise, so attempts in flight count against the budget (parallel guesses cannot outrun
-//! it) while honest logins run in parallel. Only when the budget is held by attempts still in
-//! flight does a new one wait, for them to settle, rather than be refused.
+//! Failed-login budgets, reserve-then-settle, kept in the database so that every instance sharing
+//! it spends the same budgets: two instances do not give an attacker twice the attempts. Each key
+//! (a client network, an account, a trusted device) holds `LOGIN_MAX_FAILURES_PER_MINUTE` tokens,
+//! refilled evenly over the minute. An attempt reserves one token from each of its keys before
+//! any bcrypt work, spends them if its password is wrong and gives them back otherwise, so
+//! attempts in flight count against the budget (parallel guesses cannot outrun it) while honest
+//! logins run in parallel. Only when the budget is held by attempts still in flight does a new
+//! one wait, for them to settle, rather than be refused.
 //!
 //! Which keys an attempt spends follows OWASP's device-cookie advice, so that failures elsewhere
 //! cannot lock an owner out: a client holding a signed device cookie from an earlier successful
@@ -11,55 +13,40 @@
 //! before spends only its own; anyone else spends both the address's and the account's.
 
 use std::{
-    collections::HashMap,
     net::IpAddr,
     num::NonZeroU32,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
 };
 
+use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Address(IpAddr),
-    Account(String),
-    Device(String),
-}
-
-/// A token bucket; `tokens` is what was left at `updated`, `in_flight` the reservations that
-/// have not settled yet.
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-    in_flight: u32,
-}
-
-/// Above this many remembered buckets or trusted addresses, idle ones are forgotten, so that a
-/// flood of distinct emails cannot grow memory without bound.
-const PRUNE_ABOVE: usize = 10_000;
-
-/// The buckets, and the size at which they are pruned next (twice what a pruning left, so that
-/// pruning stays rare however many are live).
-struct Buckets {
-    map: HashMap<Key, Bucket>,
-    prune_at: usize,
-}
+use crate::{clock::Clock, db::Db, error::Error, repository::budgets};
 
 /// How long an address that logged in to an account stays trusted for it.
-const ADDRESS_TRUST: Duration = Duration::from_secs(30 * 24 * 3600);
+const ADDRESS_TRUST_SECS: i64 = 30 * 24 * 3600;
+/// A reservation stops holding its budget this long after it was made, settled or not: an
+/// instance that died mid-login does not hold a budget for ever. Its tokens stay spent.
+const HOLD: Duration = Duration::from_secs(60);
+/// Attempts waiting for reservations of other instances look again this often.
+const POLL: Duration = Duration::from_millis(50);
+/// Idle buckets and expired trust are deleted once every this many reservations.
+const PRUNE_EVERY: u64 = 256;
 
 pub struct LoginThrottle {
+    db: Db,
+    clock: Clock,
     capacity: f64,
     per_second: f64,
     /// How long an attempt waits for attempts in flight to settle before it is refused.
     max_wait: Duration,
-    buckets: Mutex<Buckets>,
-    /// (client network, account) pairs that logged in successfully, and until when they count.
-    trusted: Mutex<HashMap<(IpAddr, String), Instant>>,
-    /// Woken whenever a reservation settles.
+    /// Woken whenever a reservation of this instance settles (others' are polled).
     settled: Notify,
+    reservations: AtomicU64,
 }
 
 /// Who is attempting a login, as far as the throttle cares.
@@ -70,194 +57,184 @@ pub struct Client<'a> {
     pub device: Option<&'a str>,
 }
 
-/// A reservation. [`Attempt::failed`] spends it; dropped otherwise (a success, a former
-/// employee, an error, a request abandoned before its password was judged), it is given back.
+/// Why no reservation was made.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// A budget is spent: retry after this many seconds (at least 1).
+    #[error("failed-login budget spent")]
+    Throttled(u64),
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl From<sqlx::Error> for Refused {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+/// A reservation. [`Attempt::settle`] spends it or gives it back; dropped unsettled (an error, a
+/// request abandoned before its password was judged), it is given back.
 #[must_use]
 pub struct Attempt {
     throttle: Arc<LoginThrottle>,
-    keys: Vec<Key>,
-    spent: bool,
+    buckets: Vec<String>,
+    settled: bool,
 }
 
 impl Drop for Attempt {
     fn drop(&mut self) {
-        self.throttle.settle(&self.keys, !self.spent);
+        if self.settled {
+            return;
+        }
+        let (throttle, buckets) = (self.throttle.clone(), std::mem::take(&mut self.buckets));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { throttle.settle(&buckets, true).await });
+        }
     }
 }
 
 impl Attempt {
-    /// A wrong password: the reserved tokens stay spent.
-    pub fn failed(mut self) {
-        self.spent = true;
+    /// Settles the reservation: a wrong password (`failed`) keeps the tokens spent.
+    pub async fn settle(mut self, failed: bool) {
+        self.settled = true;
+        self.throttle.settle(&self.buckets, !failed).await;
     }
 }
 
+/// A key's bucket id: the SHA-256 of the key (hex), so that the table holds no email.
+fn bucket(kind: &str, key: &str) -> String {
+    Sha256::digest(format!("{kind}:{key}").as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn trust_pair(network: IpAddr, account: &str) -> String {
+    bucket("trust", &format!("{network}|{account}"))
+}
+
 impl LoginThrottle {
-    pub fn new(failures_per_minute: NonZeroU32, max_wait: Duration) -> Self {
+    pub fn new(db: Db, clock: Clock, failures_per_minute: NonZeroU32, max_wait: Duration) -> Self {
         let capacity = f64::from(failures_per_minute.get());
         Self {
+            db,
+            clock,
             capacity,
             per_second: capacity / 60.0,
             max_wait,
-            buckets: Mutex::new(Buckets {
-                map: HashMap::new(),
-                prune_at: PRUNE_ABOVE,
-            }),
-            trusted: Mutex::new(HashMap::new()),
             settled: Notify::new(),
+            reservations: AtomicU64::new(0),
         }
     }
 
     /// Remembers that `address` logged in to `account`: it is then limited only by its own
-    /// failures for that account.
-    pub fn trust(&self, address: Option<IpAddr>, account: &str) {
+    /// failures for that account. A failure only means the account limit applies to it.
+    pub async fn trust(&self, address: Option<IpAddr>, account: &str) {
         let Some(address) = address else { return };
-        let mut trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if trusted.len() >= PRUNE_ABOVE {
-            trusted.retain(|_, until| *until > now);
-            if trusted.len() >= PRUNE_ABOVE {
-                // Still full of live pairs (a flood of logins): forget them rather than grow.
-                // Losing address trust only means the account limit applies again.
-                trusted.clear();
-            }
+        let pair = trust_pair(network_of(address), account);
+        let until = self.clock.now() + ADDRESS_TRUST_SECS;
+        if let Err(error) = budgets::trust(&self.db, &pair, until).await {
+            tracing::warn!(%error, "could not remember a trusted address");
         }
-        trusted.insert(
-            (network_of(address), account.to_owned()),
-            now + ADDRESS_TRUST,
-        );
     }
 
-    fn settle(&self, keys: &[Key], refund: bool) {
-        let now = Instant::now();
-        let mut buckets = self.lock_buckets();
-        for key in keys {
-            if let Some(bucket) = buckets.map.get_mut(key) {
-                self.refill(bucket, now);
-                bucket.in_flight = bucket.in_flight.saturating_sub(1);
-                if refund {
-                    bucket.tokens = (bucket.tokens + 1.0).min(self.capacity);
-                }
-            }
+    async fn settle(&self, buckets: &[String], refund: bool) {
+        let refund = if refund { 1.0 } else { 0.0 };
+        let settled = budgets::settle(
+            &self.db,
+            buckets,
+            self.clock.now_ms(),
+            self.per_second,
+            self.capacity,
+            refund,
+        );
+        if let Err(error) = settled.await {
+            // The reservation then holds its budget until it expires (HOLD).
+            tracing::warn!(%error, "could not settle a failed-login reservation");
         }
-        drop(buckets);
         self.settled.notify_waiters();
     }
 
-    fn lock_buckets(&self) -> std::sync::MutexGuard<'_, Buckets> {
-        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn refill(&self, bucket: &mut Bucket, now: Instant) {
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.capacity);
-        bucket.updated = now;
-    }
-
-    /// The keys an attempt spends (see the module documentation).
-    fn keys(&self, client: &Client<'_>, account: &str) -> Vec<Key> {
+    /// The buckets an attempt spends (see the module documentation).
+    async fn buckets(&self, client: &Client<'_>, account: &str) -> Result<Vec<String>, Refused> {
         if let Some(device) = client.device {
-            return vec![Key::Device(device.to_owned())];
+            return Ok(vec![bucket("device", device)]);
         }
         let Some(address) = client.address.map(network_of) else {
-            return vec![Key::Account(account.to_owned())];
+            return Ok(vec![bucket("account", account)]);
         };
-        let now = Instant::now();
-        let trusted = self
-            .trusted
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(address, account.to_owned()))
-            .is_some_and(|until| *until > now);
-        if trusted {
-            vec![Key::Address(address)]
-        } else {
-            vec![Key::Address(address), Key::Account(account.to_owned())]
+        let pair = trust_pair(address, account);
+        let mut buckets = vec![bucket("address", &address.to_string())];
+        if !budgets::trusted(&self.db, &pair, self.clock.now()).await? {
+            buckets.push(bucket("account", account));
         }
+        // One order for every transaction that locks them: no deadlock between two attempts.
+        buckets.sort();
+        Ok(buckets)
     }
 
-    /// Reserves one token from each of the attempt's keys (all or nothing), or says how many
+    /// Reserves one token from each of the attempt's buckets (all or nothing), or says how many
     /// whole seconds to wait (at least 1) when one of them has none left. While the budget is
     /// held only by attempts in flight, waits (up to `max_wait`) for them to settle.
     pub async fn reserve(
         self: &Arc<Self>,
         client: &Client<'_>,
         account: &str,
-    ) -> Result<Attempt, u64> {
-        let keys = self.keys(client, account);
+    ) -> Result<Attempt, Refused> {
+        let buckets = self.buckets(client, account).await?;
         let deadline = tokio::time::Instant::now() + self.max_wait;
+        if self
+            .reservations
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY)
+        {
+            self.prune().await;
+        }
         loop {
             let settled = self.settled.notified();
             tokio::pin!(settled);
             settled.as_mut().enable();
-            match self.try_reserve(&keys) {
-                Ok(()) => {
+            let now_ms = self.clock.now_ms();
+            let hold_ms = i64::try_from(HOLD.as_millis()).unwrap_or(i64::MAX);
+            let rules = budgets::Rules {
+                capacity: self.capacity,
+                per_second: self.per_second,
+                hold_until_ms: now_ms + hold_ms,
+            };
+            match budgets::reserve(&self.db, &buckets, now_ms, &rules).await? {
+                budgets::Reserved::Yes => {
                     return Ok(Attempt {
                         throttle: self.clone(),
-                        keys,
-                        spent: false,
+                        buckets,
+                        settled: false,
                     });
                 }
-                Err(Refusal::Exhausted(wait)) => return Err(wait),
-                Err(Refusal::InFlight) => {
-                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
-                        return Err(1);
+                budgets::Reserved::Spent { wait_secs } => {
+                    return Err(Refused::Throttled(wait_secs));
+                }
+                budgets::Reserved::Held => {
+                    let wake = tokio::time::Instant::now() + POLL;
+                    if wake >= deadline {
+                        return Err(Refused::Throttled(1));
                     }
+                    // Ours settle with a wake-up; other instances' are seen at the next poll.
+                    let _ = tokio::time::timeout_at(wake, settled).await;
                 }
             }
         }
     }
 
-    fn try_reserve(&self, keys: &[Key]) -> Result<(), Refusal> {
-        let now = Instant::now();
-        let mut buckets = self.lock_buckets();
-        if buckets.map.len() >= buckets.prune_at {
-            buckets.map.retain(|_, bucket| {
-                self.refill(bucket, now);
-                bucket.tokens < self.capacity || bucket.in_flight > 0
-            });
-            buckets.prune_at = (buckets.map.len() * 2).max(PRUNE_ABOVE);
+    /// Deletes buckets that are full again and trust that expired (housekeeping).
+    async fn prune(&self) {
+        let now_ms = self.clock.now_ms();
+        let full_after_ms = (self.capacity / self.per_second * 1000.0).ceil() as i64;
+        if let Err(error) =
+            budgets::prune(&self.db, now_ms - full_after_ms, now_ms, self.clock.now()).await
+        {
+            tracing::warn!(%error, "could not prune failed-login budgets");
         }
-        let (mut wait, mut held) = (0.0_f64, false);
-        for key in keys {
-            // A key seen for the first time has a full bucket: nothing is stored until the
-            // reservation succeeds, so refused attempts add nothing.
-            let Some(bucket) = buckets.map.get_mut(key) else {
-                continue;
-            };
-            self.refill(bucket, now);
-            if bucket.tokens < 1.0 {
-                if bucket.tokens + f64::from(bucket.in_flight) >= 1.0 {
-                    held = true;
-                } else {
-                    wait = wait.max((1.0 - bucket.tokens) / self.per_second);
-                }
-            }
-        }
-        if wait > 0.0 {
-            return Err(Refusal::Exhausted((wait.ceil() as u64).max(1)));
-        }
-        if held {
-            return Err(Refusal::InFlight);
-        }
-        for key in keys {
-            let bucket = buckets.map.entry(key.clone()).or_insert(Bucket {
-                tokens: self.capacity,
-                updated: now,
-                in_flight: 0,
-            });
-            bucket.tokens -= 1.0;
-            bucket.in_flight += 1;
-        }
-        Ok(())
     }
-}
-
-enum Refusal {
-    /// Spent by failures: wait this many seconds.
-    Exhausted(u64),
-    /// Held by attempts in flight, which may give it back.
-    InFlight,
 }
 
 /// What one client controls: an IPv4 address, or an IPv6 /64 (a single host usually holds a
@@ -274,4 +251,4 @@ pub fn network_of(address: IpAddr) -> IpAddr {
 
 #[cfg(test)]
 #[path = "throttle_tests.rs"]
-mod tests;
+pub(crate) mod tests;

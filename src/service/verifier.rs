@@ -79,11 +79,13 @@ impl Verifier {
                 {
                     let _ = password::verify(password, dummy.to_string(), permit).await;
                 }
-                if let Ok(judged) = &mut result {
-                    *judged = matches;
-                    if !matches {
-                        attempt.failed();
+                match &mut result {
+                    Ok(judged) => {
+                        *judged = matches;
+                        // Settled before the answer, so that the next attempt sees it.
+                        attempt.settle(!matches).await;
                     }
+                    Err(_) => drop(attempt), // no verdict: given back
                 }
                 let _ = verdict.send(result);
             }
@@ -107,6 +109,8 @@ mod tests {
     async fn setup() -> (Verifier, Arc<LoginThrottle>, String, Client<'static>) {
         let verifier = Verifier::new(4).await.unwrap();
         let throttle = Arc::new(LoginThrottle::new(
+            crate::service::throttle::tests::memory_db().await,
+            crate::clock::Clock::system(),
             NonZeroU32::new(1).unwrap(),
             Duration::from_secs(30),
         ));

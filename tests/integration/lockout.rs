@@ -13,7 +13,7 @@ use employees::db::Db;
 
 use crate::common::*;
 
-fn attempt(email: &str, password: &str, peer: &str, device: Option<&str>) -> Request<Body> {
+pub fn attempt(email: &str, password: &str, peer: &str, device: Option<&str>) -> Request<Body> {
     let mut request = form("/token", &format!("username={email}&password={password}"));
     let address: SocketAddr = format!("{peer}:40000").parse().unwrap();
     request.extensions_mut().insert(ConnectInfo(address));

@@ -42,5 +42,6 @@ mod schema;
 mod scopes;
 mod seeding;
 mod session;
+mod shared_budget;
 mod token;
 mod users;

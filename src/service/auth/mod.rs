@@ -27,7 +27,7 @@ use crate::{
         jwt::JwtKeys,
         password,
         sessions::{Issued, SessionService},
-        throttle::{Client, LoginThrottle},
+        throttle::{Client, LoginThrottle, Refused},
         verifier::Verifier,
     },
 };
@@ -115,7 +115,12 @@ impl AuthService {
         sessions: Arc<SessionService>,
         config: AuthConfig,
     ) -> Result<Self, Error> {
-        let throttle = LoginThrottle::new(config.failures_per_minute, config.attempt_wait);
+        let throttle = LoginThrottle::new(
+            db.clone(),
+            jwt.clock().clone(),
+            config.failures_per_minute,
+            config.attempt_wait,
+        );
         Ok(Self {
             db,
             jwt,
@@ -203,15 +208,15 @@ impl AuthService {
             address: request.address,
             device: device.as_ref().map(|device| device.id.as_str()),
         };
-        let attempt =
-            self.throttle
-                .reserve(&client, &account)
-                .await
-                .map_err(|retry_after_secs| {
-                    // Debug only: a throttled attempt costs the client nothing, nor may it the log.
-                    tracing::debug!(address = ?request.address, "failed-login limit reached");
-                    LoginError::Throttled { retry_after_secs }
-                })?;
+        let attempt = match self.throttle.reserve(&client, &account).await {
+            Ok(attempt) => attempt,
+            Err(Refused::Throttled(retry_after_secs)) => {
+                // Debug only: a throttled attempt costs the client nothing, nor may it the log.
+                tracing::debug!(address = ?request.address, "failed-login limit reached");
+                return Err(LoginError::Throttled { retry_after_secs });
+            }
+            Err(Refused::Internal(error)) => return Err(error.into()),
+        };
         // An error here drops the attempt, which gives it back: no password was judged.
         let found = employees::find_credentials(&self.db, &account)
             .await
@@ -234,7 +239,7 @@ impl AuthService {
             tracing::info!("login refused: former employee");
             return Err(LoginError::Inactive);
         }
-        self.throttle.trust(request.address, &account);
+        self.throttle.trust(request.address, &account).await;
         self.converge_cost(found.emp_no, &stored, request.password)
             .await;
         let scope = self.grant_scopes(found.emp_no, requested).await?;

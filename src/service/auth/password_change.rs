@@ -13,7 +13,10 @@ use crate::{
         audit::{self, Entry},
         employees, sessions,
     },
-    service::{password, throttle::Client},
+    service::{
+        password,
+        throttle::{Client, Refused},
+    },
 };
 
 /// A password change as the handler read it (the new password's length already checked).
@@ -56,11 +59,13 @@ impl AuthService {
             address: change.origin.ip,
             device: None,
         };
-        let attempt = self
-            .throttle
-            .reserve(&client, &account)
-            .await
-            .map_err(|retry_after_secs| PasswordChangeError::Throttled { retry_after_secs })?;
+        let attempt = match self.throttle.reserve(&client, &account).await {
+            Ok(attempt) => attempt,
+            Err(Refused::Throttled(retry_after_secs)) => {
+                return Err(PasswordChangeError::Throttled { retry_after_secs });
+            }
+            Err(Refused::Internal(error)) => return Err(error.into()),
+        };
         let matches = self
             .verifier
             .judge(change.current, stored.clone(), attempt)
