@@ -114,11 +114,30 @@ async fn logs_hold_no_secret(db: Db) {
     tracing::callsite::rebuild_interest_cache();
     let app = employees::app(state(db).await);
     let good = format!("username={BEHAI}&password={PASSWORD}");
-    let token = send(&app, form("/token", &good)).await.json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let login = send(&app, form("/token", &good)).await.json();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let first_refresh = login["refresh_token"].as_str().unwrap().to_owned();
     send(&app, with_bearer(get("/users/me"), &token)).await;
+    // Sessions: a refresh, a replay, an introspection, a revocation, a password change.
+    let body = format!("grant_type=refresh_token&refresh_token={first_refresh}");
+    let renewed = send(&app, form("/token", &body)).await.json();
+    let second_refresh = renewed["refresh_token"].as_str().unwrap().to_owned();
+    send(&app, form("/token", &body)).await;
+    let introspect = form("/token/introspect", &format!("token={second_refresh}"));
+    send(&app, with_bearer(introspect, &token)).await;
+    let change =
+        serde_json::json!({"current_password": PASSWORD, "new_password": "Renewed-Secret-42"});
+    let reply = send(
+        &app,
+        with_bearer(json("/users/me/password", change), &token),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    send(
+        &app,
+        form("/token/revoke", &format!("token={second_refresh}")),
+    )
+    .await;
     post_token(&app, &format!("username={BEHAI}&password=wrong-{PASSWORD}")).await;
     // Credentials in the URL: refused, and the URL's query is never logged.
     let in_url =
@@ -153,7 +172,7 @@ async fn logs_hold_no_secret(db: Db) {
     // (tracing's interest cache), so only the request spans are required here; the binary-level
     // test in instances.rs checks the service's own events in a process of its own.
     assert!(
-        logs.contains("route=\"/token\"") && logs.contains("route=\"/logout\""),
+        logs.contains("route=\"/token\"") && logs.contains("route=\"/token/revoke\""),
         "the capture works: {logs}"
     );
     assert!(!logs.contains(PASSWORD), "password in logs");
@@ -162,5 +181,9 @@ async fn logs_hold_no_secret(db: Db) {
     let signature = token.rsplit('.').next().unwrap();
     assert!(!logs.contains(signature), "token signature in logs");
     assert!(!logs.contains(&hash), "hash in logs");
+    for refresh in [&first_refresh, &second_refresh] {
+        assert!(!logs.contains(refresh.as_str()), "refresh token in logs");
+    }
+    assert!(!logs.contains("Renewed-Secret"), "new password in logs");
 }
 dual_test!(no_secret_in_logs, logs_hold_no_secret);
