@@ -27,6 +27,7 @@ mod kept;
 mod leaks;
 mod limits;
 mod lockout;
+mod migrations;
 mod my_sessions;
 mod net;
 mod outage;
