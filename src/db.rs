@@ -90,6 +90,7 @@ impl Db {
             let pool = MySqlPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
+                .after_connect(|connection, _| Box::pin(read_your_writes(connection)))
                 .connect_with(options)
                 .await?;
             Ok(Db::MySql(pool))
@@ -168,6 +169,23 @@ impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
         dispatch!(self, tx => tx.commit().await)
     }
+}
+
+/// On a Galera node, reads wait until the node has applied every write the cluster committed
+/// before them (`wsrep_sync_wait = 1`), so that a request never reads older data than a write it
+/// saw acknowledged on another node (a logout, a revocation, an HR change). Elsewhere nothing:
+/// MySQL has no such variable, and a MariaDB without Galera has `wsrep_on` off.
+async fn read_your_writes(connection: &mut sqlx::MySqlConnection) -> sqlx::Result<()> {
+    let galera: Option<i64> = sqlx::query_scalar("SELECT @@wsrep_on")
+        .fetch_one(&mut *connection)
+        .await
+        .ok();
+    if galera == Some(1) {
+        sqlx::query("SET SESSION wsrep_sync_wait = 1")
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
 }
 
 fn sqlite_options(options: SqliteConnectOptions, settings: PoolSettings) -> SqliteConnectOptions {

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod repository;
+pub mod retry;
 pub mod seeding;
 pub mod server;
 pub mod service;

@@ -25,7 +25,13 @@ use std::{
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use crate::{clock::Clock, db::Db, error::Error, repository::budgets};
+use crate::{
+    clock::Clock,
+    db::Db,
+    error::Error,
+    repository::budgets,
+    retry::{Idempotent, retry},
+};
 
 /// How long an address that logged in to an account stays trusted for it.
 const ADDRESS_TRUST_SECS: i64 = 30 * 24 * 3600;
@@ -202,7 +208,8 @@ impl LoginThrottle {
                 per_second: self.per_second,
                 hold_until_ms: now_ms + hold_ms,
             };
-            match budgets::reserve(&self.db, &buckets, now_ms, &rules).await? {
+            let reserve = || budgets::reserve(&self.db, &buckets, now_ms, &rules);
+            match retry("failed-login reservation", Idempotent::No, reserve).await? {
                 budgets::Reserved::Yes => {
                     return Ok(Attempt {
                         throttle: self.clone(),

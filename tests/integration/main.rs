@@ -38,6 +38,7 @@ mod plans;
 mod refresh;
 mod renewal;
 mod repository;
+mod retries;
 mod revocation;
 mod schema;
 mod scopes;

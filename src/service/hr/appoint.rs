@@ -15,6 +15,7 @@ use crate::{
         directory::{self as directory_repo, figures, names},
         hr, staffing,
     },
+    retry::{Idempotent, retry},
 };
 
 /// An appointment as the handler read it.
@@ -36,11 +37,16 @@ pub enum Appointed {
 }
 
 impl HrService {
+    /// [`Self::appoint_once`], run again if the database aborted it to resolve a conflict.
+    pub async fn appoint(&self, request: &AppointRequest<'_>) -> Result<Appointed, HrError> {
+        retry("appointment", Idempotent::No, || self.appoint_once(request)).await
+    }
+
     /// Appoints a department's manager in one transaction: the department's lock, a kept answer
     /// for the same key, the rules, the rows, the directory's version (cards show managers from
     /// what each instance keeps), the audit entry, and the answer kept for the key.
     #[tracing::instrument(skip_all, fields(actor = request.actor.emp_no, dept_no = request.dept_no))]
-    pub async fn appoint(&self, request: &AppointRequest<'_>) -> Result<Appointed, HrError> {
+    async fn appoint_once(&self, request: &AppointRequest<'_>) -> Result<Appointed, HrError> {
         let (dept_no, emp_no, date) = (request.dept_no, request.emp_no, request.from_date);
         if date > Utc::now().date_naive() {
             return Err(HrError::FutureDate);

@@ -11,14 +11,20 @@ use crate::{
         directory::names,
         hr, sessions,
     },
+    retry::{Idempotent, retry},
 };
 
 impl HrService {
+    /// [`Self::change_once`], run again if the database aborted it to resolve a conflict.
+    pub async fn change(&self, request: &ChangeRequest<'_>) -> Result<Changed, HrError> {
+        retry("hr change", Idempotent::No, || self.change_once(request)).await
+    }
+
     /// Applies a change in one transaction: the employee's lock, then a kept answer for the same
     /// key (replayed), `If-Match`, the rules, the rows, the figures, the audit entry, and the
     /// answer kept for the key.
     #[tracing::instrument(skip_all, fields(actor = request.actor.emp_no, emp_no = request.emp_no))]
-    pub async fn change(&self, request: &ChangeRequest<'_>) -> Result<Changed, HrError> {
+    async fn change_once(&self, request: &ChangeRequest<'_>) -> Result<Changed, HrError> {
         let (emp_no, change, date) = (request.emp_no, &request.change, request.date);
         if date > Utc::now().date_naive() {
             return Err(HrError::FutureDate);

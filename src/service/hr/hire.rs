@@ -11,16 +11,22 @@ use crate::{
         directory::names,
         hr, staffing,
     },
+    retry::{Idempotent, retry},
     service::password,
 };
 
 impl HrService {
+    /// [`Self::hire_once`], run again if the database aborted it to resolve a conflict.
+    pub async fn hire(&self, request: &HireRequest<'_>) -> Result<Changed, HrError> {
+        retry("hire", Idempotent::No, || self.hire_once(request)).await
+    }
+
     /// Hires an employee in one transaction: the next emp_no under the allocator's lock (then a
     /// kept answer for the same key is replayed), the employee with a hash of the password (made before
     /// the transaction, on the blocking pool), their department, title and salary from the hire
     /// date on, the figures, the first names, and the audit entry.
     #[tracing::instrument(skip_all, fields(actor = request.actor.emp_no))]
-    pub async fn hire(&self, request: &HireRequest<'_>) -> Result<Changed, HrError> {
+    async fn hire_once(&self, request: &HireRequest<'_>) -> Result<Changed, HrError> {
         let hire = &request.hire;
         if hire.hire_date > Utc::now().date_naive() {
             return Err(HrError::FutureDate);

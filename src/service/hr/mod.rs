@@ -69,6 +69,16 @@ pub enum HrError {
     Internal(#[from] Error),
 }
 
+impl crate::retry::Transient for HrError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, HrError::Internal(error) if error.is_conflict())
+    }
+
+    fn is_connection_lost(&self) -> bool {
+        matches!(self, HrError::Internal(error) if error.is_connection_lost())
+    }
+}
+
 impl From<sqlx::Error> for HrError {
     fn from(error: sqlx::Error) -> Self {
         match &error {

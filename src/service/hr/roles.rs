@@ -11,6 +11,7 @@ use crate::{
         audit::{self, Entry},
         hr, roles, sessions,
     },
+    retry::{Idempotent, retry},
 };
 
 impl HrService {
@@ -27,6 +28,16 @@ impl HrService {
     /// with its audit entry; a role taken away cuts off every token issued to the employee.
     #[tracing::instrument(skip_all, fields(actor = actor.emp_no, emp_no))]
     pub async fn set_roles(
+        &self,
+        actor: &Actor<'_>,
+        emp_no: i32,
+        wanted: &[Role],
+    ) -> Result<Vec<Role>, HrError> {
+        let work = || self.set_roles_once(actor, emp_no, wanted);
+        retry("roles", Idempotent::Yes, work).await
+    }
+
+    async fn set_roles_once(
         &self,
         actor: &Actor<'_>,
         emp_no: i32,

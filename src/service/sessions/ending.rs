@@ -1,0 +1,161 @@
+//! Sessions' ends and what is known of them: ending one (logout, the session list), RFC 7009
+//! revocation, RFC 7662 introspection, the list, housekeeping.
+
+use serde_json::json;
+
+use super::{SessionService, hash};
+use crate::{
+    domain::{
+        TokenRef,
+        session::{Origin, Session},
+    },
+    error::Error,
+    repository::{
+        audit::{self, Entry},
+        sessions,
+    },
+    retry::{Idempotent, retry},
+    service::jwt::Claims,
+};
+
+/// What introspection says of an active token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Active {
+    pub emp_no: i32,
+    pub scope: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub sid: String,
+    /// `access_token` or `refresh_token`.
+    pub token_type: &'static str,
+}
+
+impl SessionService {
+    /// Ends a live session, with its audit entry; `owner`: only if it is this employee's.
+    /// `false` when there was no such live session (of the owner).
+    #[tracing::instrument(skip_all, fields(sid))]
+    pub async fn end(
+        &self,
+        sid: &str,
+        owner: Option<i32>,
+        actor: Option<i32>,
+        origin: &Origin,
+        reason: &str,
+    ) -> Result<bool, Error> {
+        let work = || self.end_once(sid, owner, actor, origin, reason);
+        retry("end session", Idempotent::Yes, work).await
+    }
+
+    async fn end_once(
+        &self,
+        sid: &str,
+        owner: Option<i32>,
+        actor: Option<i32>,
+        origin: &Origin,
+        reason: &str,
+    ) -> Result<bool, Error> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let session = match sessions::lock(&mut tx, sid).await? {
+            Some(session) if session.is_live(now) && owner.is_none_or(|o| o == session.emp_no) => {
+                session
+            }
+            _ => return Ok(false),
+        };
+        sessions::end(&mut tx, sid, now).await?;
+        audit::record(&mut tx, &revocation(&session, actor, origin, reason)).await?;
+        tx.commit().await?;
+        tracing::info!(reason, "session ended");
+        Ok(true)
+    }
+
+    /// RFC 7009: ends the session of an access or refresh token; nothing for a token that is
+    /// unknown, forged or expired.
+    pub async fn revoke(&self, token: &str, origin: &Origin) -> Result<(), Error> {
+        let sid = match self.jwt.validate(token) {
+            Ok(claims) => Some(claims.sid),
+            Err(_) => sessions::find_refresh(&self.db, &hash(token))
+                .await?
+                .map(|found| found.sid),
+        };
+        if let Some(sid) = sid {
+            self.end(&sid, None, None, origin, "revocation").await?;
+        }
+        Ok(())
+    }
+
+    /// RFC 7662: what an active token is; `None` for anything else (unknown, forged, expired, spent,
+    /// or its session ended).
+    pub async fn introspect(&self, token: &str) -> Result<Option<Active>, Error> {
+        let now = self.now();
+        if let Ok(claims) = self.jwt.validate(token) {
+            let Some(emp_no) = claims.emp_no() else {
+                return Ok(None);
+            };
+            let reference = TokenRef {
+                sid: &claims.sid,
+                emp_no,
+                now,
+            };
+            if !sessions::is_live(&self.db, &reference).await? {
+                return Ok(None);
+            }
+            return Ok(Some(active_access(claims, emp_no)));
+        }
+        let Some(found) = sessions::find_refresh(&self.db, &hash(token)).await? else {
+            return Ok(None);
+        };
+        let session = match sessions::find(&self.db, &found.sid).await? {
+            Some(session) if found.spent_at.is_none() && session.is_live(now) => session,
+            _ => return Ok(None),
+        };
+        Ok(Some(Active {
+            emp_no: session.emp_no,
+            scope: session.scope,
+            exp: session.live_until,
+            iat: found.issued_at,
+            sid: session.sid,
+            token_type: "refresh_token",
+        }))
+    }
+
+    /// The employee's live sessions, newest first.
+    pub async fn list(&self, emp_no: i32) -> Result<Vec<Session>, Error> {
+        Ok(sessions::live_of(&self.db, emp_no, self.now()).await?)
+    }
+
+    /// Deletes sessions that ended more than a day ago (housekeeping; a failure only delays it).
+    pub async fn purge(&self) {
+        if let Err(error) = sessions::purge(&self.db, self.now() - 24 * 3600).await {
+            tracing::warn!(%error, "could not purge ended sessions");
+        }
+    }
+}
+
+fn active_access(claims: Claims, emp_no: i32) -> Active {
+    Active {
+        emp_no,
+        scope: claims.scope.unwrap_or_default(),
+        exp: claims.exp,
+        iat: claims.iat,
+        sid: claims.sid,
+        token_type: "access_token",
+    }
+}
+
+/// The audit entry of a session's end.
+pub(crate) fn revocation<'a>(
+    session: &Session,
+    actor: Option<i32>,
+    origin: &'a Origin,
+    reason: &str,
+) -> Entry<'a> {
+    Entry {
+        actor,
+        action: "session.revoke",
+        emp_no: Some(session.emp_no),
+        ip: origin.ip_text(),
+        user_agent: origin.user_agent.as_deref(),
+        details: json!({"sid": session.sid, "reason": reason}),
+    }
+}
