@@ -20,9 +20,6 @@ pub static MYSQL_MIGRATOR: Migrator = sqlx::migrate!("migrations/mysql");
 /// Migrations for SQLite, embedded in the binary.
 pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 
-/// How long an instance waits for another one's migrations (the full schema takes seconds).
-const MIGRATION_LOCK_WAIT_SECS: i64 = 120;
-
 /// Runs the same expression against whichever backend `$value` holds. `$value` is a `Db`, a
 /// `&Db` or a `&mut Tx`; `$inner` binds the pool or transaction of the concrete backend.
 #[macro_export]
@@ -97,52 +94,10 @@ impl Db {
         }
     }
 
-    /// Applies the pending migrations of this backend. On MySQL-family servers under a lock of
-    /// our own: sqlx's (`GET_LOCK(?, -1)`) is a no-op on MariaDB (a negative timeout answers NULL),
-    /// so two instances starting at once on an empty database would both migrate and one would
-    /// fail. The lock is held by a connection of its own while the migrator uses the pool.
+    /// Applies the pending migrations of this backend, safely when several instances start at
+    /// once (see [`crate::migrations`]).
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self {
-            Db::MySql(pool) => {
-                let mut holder = pool.acquire().await?;
-                let locked: Option<i64> =
-                    sqlx::query_scalar("SELECT GET_LOCK('employees.migrations', ?)")
-                        .bind(MIGRATION_LOCK_WAIT_SECS)
-                        .fetch_one(&mut *holder)
-                        .await?;
-                if locked != Some(1) {
-                    return Err(sqlx::migrate::MigrateError::Execute(sqlx::Error::Protocol(
-                        "another instance held the migration lock too long".to_owned(),
-                    )));
-                }
-                let migrated = MYSQL_MIGRATOR.run(pool).await;
-                // Released with the connection anyway; explicitly, so the next one need not wait
-                // for the pool to close it.
-                let released = sqlx::query("DO RELEASE_LOCK('employees.migrations')")
-                    .execute(&mut *holder)
-                    .await;
-                if let Err(error) = released {
-                    tracing::warn!(%error, "could not release the migration lock");
-                }
-                migrated
-            }
-            // SQLite applies each migration in a transaction of its own, DDL included: the loser
-            // of two instances migrating at once rolls back whole, and trying again finds the
-            // winner's work done.
-            Db::Sqlite(pool) => {
-                let mut tries = 0;
-                loop {
-                    match SQLITE_MIGRATOR.run(pool).await {
-                        Err(error) if tries < 5 => {
-                            tries += 1;
-                            tracing::info!(%error, "migrations raced another instance; again");
-                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        }
-                        done => return done,
-                    }
-                }
-            }
-        }
+        crate::migrations::run(self).await
     }
 
     /// One round trip to the database (readiness).

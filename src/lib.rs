@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod migrations;
 pub mod repository;
 pub mod retry;
 pub mod seeding;
