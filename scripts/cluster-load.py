@@ -177,6 +177,8 @@ def main():
         "answers_500": len(five_hundreds), "other_failures": len(others),
         "503_outside_window": len(outside), "revocations_honoured": honoured,
         "missing_writes": missing[:20], "node_counts": counts,
+        "failures": [{"t": round(t, 2), "op": op, "instance": inst, "status": st}
+                     for t, op, inst, st in failures[:20]],
     }
     report["ok"] = (not five_hundreds and not others and not outside and honoured and not missing
                     and len(set(counts.values())) == 1 and len(results) > 100)

@@ -134,11 +134,12 @@ impl Error {
                 | sqlx::Error::WorkerCrashed,
             ) => true,
             // Contention, not a bug: SQLite busy/locked (5, 6); MySQL lock wait timeout (1205),
-            // deadlock (1213, SQLSTATE 40001, which is what sqlx reports as its code), too many
-            // connections (1040).
+            // deadlock or a Galera certification conflict (1213, SQLSTATE 40001, which is what
+            // sqlx reports as its code), too many connections (1040), a Galera node that is not
+            // synced yet (1047, SQLSTATE 08S01).
             Error::Database(sqlx::Error::Database(error)) => matches!(
                 error.code().as_deref(),
-                Some("5" | "6" | "517" | "262" | "1205" | "1213" | "1040" | "40001")
+                Some("5" | "6" | "517" | "262" | "1205" | "1213" | "1040" | "40001" | "08S01")
             ),
             _ => false,
         }
@@ -280,5 +281,61 @@ impl From<axum::extract::rejection::BytesRejection> for Error {
             status: rejection.status(),
             detail: rejection.body_text(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{borrow::Cow, error::Error as StdError, fmt};
+
+    use sqlx::error::{DatabaseError, ErrorKind};
+
+    use super::*;
+
+    /// A database error with a given code, as a server would report it.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl fmt::Display for Coded {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "error {}", self.0)
+        }
+    }
+
+    impl StdError for Coded {}
+
+    impl DatabaseError for Coded {
+        fn message(&self) -> &str {
+            "from the server"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn StdError + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn StdError + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> ErrorKind {
+            ErrorKind::Other
+        }
+    }
+
+    fn status_of(code: &'static str) -> StatusCode {
+        Error::Database(sqlx::Error::Database(Box::new(Coded(code)))).status()
+    }
+
+    #[test]
+    fn contention_and_unready_cluster_nodes_are_503_and_the_rest_500() {
+        // Deadlock or certification conflict; lock wait; a Galera node not synced yet (1047,
+        // SQLSTATE 08S01); SQLite busy.
+        for code in ["40001", "1205", "08S01", "5"] {
+            assert_eq!(status_of(code), StatusCode::SERVICE_UNAVAILABLE, "{code}");
+        }
+        assert_eq!(status_of("42000"), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -51,7 +51,19 @@ impl Transient for Error {
 
 /// Runs `work` (one whole transaction, begin to commit) until it succeeds, fails for a reason
 /// that is not transient, or has been retried [`RETRIES`] times.
-pub async fn retry<T, E, W, F>(
+pub async fn retry<T, E, W, F>(what: &'static str, idempotent: Idempotent, work: W) -> Result<T, E>
+where
+    E: Transient + std::fmt::Display,
+    W: FnMut() -> F,
+    F: Future<Output = Result<T, E>>,
+{
+    retry_up_to(RETRIES, what, idempotent, work).await
+}
+
+/// [`retry`] with a number of retries of its own, for small statements whose failure costs more
+/// than waiting (a failed-login settlement that is not made holds the budget for a minute).
+pub async fn retry_up_to<T, E, W, F>(
+    retries: u32,
     what: &'static str,
     idempotent: Idempotent,
     mut work: W,
@@ -64,11 +76,11 @@ where
     let mut attempt = 0;
     loop {
         match work().await {
-            Err(error) if attempt < RETRIES && retryable(&error, idempotent) => {
+            Err(error) if attempt < retries && retryable(&error, idempotent) => {
                 attempt += 1;
                 // 10–30 ms, doubling: enough for the other transaction to commit, and two
                 // retrying clients do not meet again in step.
-                let base = 10u64 << (attempt - 1);
+                let base = 10u64 << (attempt - 1).min(6);
                 let wait = Duration::from_millis(base + rand::rng().random_range(0..=2 * base));
                 tracing::warn!(what, attempt, %error, wait_ms = wait.as_millis() as u64, "transaction retried");
                 tokio::time::sleep(wait).await;

@@ -30,7 +30,7 @@ use crate::{
     db::Db,
     error::Error,
     repository::budgets,
-    retry::{Idempotent, retry},
+    retry::{Idempotent, retry, retry_up_to},
 };
 
 /// How long an address that logged in to an account stays trusted for it.
@@ -147,14 +147,20 @@ impl LoginThrottle {
 
     async fn settle(&self, buckets: &[String], refund: bool) {
         let refund = if refund { 1.0 } else { 0.0 };
-        let settled = budgets::settle(
-            &self.db,
-            buckets,
-            self.clock.now_ms(),
-            self.per_second,
-            self.capacity,
-            refund,
-        );
+        let now_ms = self.clock.now_ms();
+        let settle = || {
+            budgets::settle(
+                &self.db,
+                buckets,
+                now_ms,
+                self.per_second,
+                self.capacity,
+                refund,
+            )
+        };
+        // Repeating a settlement whose answer was lost gives back at most one token too many;
+        // not settling holds the budget for a minute.
+        let settled = retry_up_to(8, "failed-login settlement", Idempotent::Yes, settle);
         if let Err(error) = settled.await {
             // The reservation then holds its budget until it expires (HOLD).
             tracing::warn!(%error, "could not settle a failed-login reservation");

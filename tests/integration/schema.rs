@@ -174,3 +174,29 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
         "test_db's six foreign keys, roles', figures', sessions' and refresh tokens'"
     );
 }
+
+/// A Galera cluster (`wsrep_mode=REQUIRED_PRIMARY_KEY,STRICT_REPLICATION`) replicates InnoDB
+/// tables with a primary key only: every table the migrations make is one.
+#[sqlx::test(migrations = false)]
+async fn every_table_is_innodb_with_a_primary_key(pool: MySqlPool) {
+    MYSQL_MIGRATOR.run(&pool).await.unwrap();
+    let unfit: Vec<String> = sqlx::query_scalar(
+        "SELECT CAST(t.table_name AS CHAR) FROM information_schema.tables t \
+         WHERE t.table_schema = DATABASE() AND t.table_type = 'BASE TABLE' \
+           AND (t.engine <> 'InnoDB' OR NOT EXISTS ( \
+                SELECT 1 FROM information_schema.table_constraints c \
+                WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name \
+                  AND c.constraint_type = 'PRIMARY KEY'))",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(unfit.is_empty(), "{unfit:?}");
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(tables > 15, "the check saw the tables: {tables}");
+}

@@ -30,6 +30,9 @@ pub struct Active {
     pub token_type: &'static str,
 }
 
+/// How often (in logouts) an instance deletes old sessions.
+const PURGE_EVERY: u64 = 64;
+
 impl SessionService {
     /// Ends a live session, with its audit entry; `owner`: only if it is this employee's.
     /// `false` when there was no such live session (of the owner).
@@ -124,8 +127,16 @@ impl SessionService {
         Ok(sessions::live_of(&self.db, emp_no, self.now()).await?)
     }
 
-    /// Deletes sessions that ended more than a day ago (housekeeping; a failure only delays it).
+    /// Deletes sessions that ended more than a day ago, at one call in [`PURGE_EVERY`] (the first
+    /// included): housekeeping, which need not compete with every logout's writes. A failure only
+    /// delays it.
     pub async fn purge(&self) {
+        let calls = self
+            .purges
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !calls.is_multiple_of(PURGE_EVERY) {
+            return;
+        }
         if let Err(error) = sessions::purge(&self.db, self.now() - 24 * 3600).await {
             tracing::warn!(%error, "could not purge ended sessions");
         }

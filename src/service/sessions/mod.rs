@@ -89,6 +89,8 @@ pub struct SessionService {
     db: Db,
     jwt: Arc<JwtKeys>,
     policy: SessionPolicy,
+    /// Calls of [`SessionService::purge`]: it deletes only at every `PURGE_EVERY`th.
+    purges: std::sync::atomic::AtomicU64,
 }
 
 fn secs(duration: Duration) -> i64 {
@@ -113,7 +115,12 @@ fn new_refresh_token() -> String {
 
 impl SessionService {
     pub fn new(db: Db, jwt: Arc<JwtKeys>, policy: SessionPolicy) -> Self {
-        Self { db, jwt, policy }
+        Self {
+            db,
+            jwt,
+            policy,
+            purges: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     fn now(&self) -> i64 {
