@@ -25,6 +25,7 @@ lock = threading.Lock()
 results = []          # (t, op, instance, status)
 logged_out = []       # (token, sid)
 salary_writes = []    # (emp_no, salary, from_date) acknowledged with 2xx
+hr_attempts = {}      # from_date -> [(t, instance, attempt, status, body)], for the report
 stop = threading.Event()
 T0 = time.monotonic()
 
@@ -105,9 +106,13 @@ def hr_worker():
         change = {"salary": salary, "from_date": date}
         key = {"Idempotency-Key": f"cluster-test-{day}"}
         for attempt in range(3):             # a client retrying after a 503, with the same key
-            status, _ = call(base, "POST", "/employees/10198/salary", token=token, body=change,
-                             headers=key)
+            status, body = call(base, "POST", "/employees/10198/salary", token=token, body=change,
+                                headers=key)
             record("hr", base_name, status)
+            with lock:
+                hr_attempts.setdefault(date, []).append(
+                    (round(time.monotonic() - T0, 2), base_name, attempt, status,
+                     body[:300].decode(errors="replace")))
             if status != 503:
                 break
             time.sleep(0.5)
@@ -118,8 +123,11 @@ def hr_worker():
 
 
 def node_query(port, sql):
+    # With wsrep_sync_wait, a node answers only once it has applied every write the cluster
+    # committed before the query: without it, a node may not have applied the last ones yet.
     out = subprocess.run(["mariadb", "--protocol=TCP", "-h127.0.0.1", f"-P{port}", "-uroot",
-                          "-N", "-B", "employees", "-e", sql], capture_output=True, text=True)
+                          "-N", "-B", "employees", "-e", "SET SESSION wsrep_sync_wait = 1; " + sql],
+                         capture_output=True, text=True)
     return out.stdout.strip()
 
 
@@ -163,9 +171,33 @@ def main():
         rows = set(node_query(port, "SELECT CONCAT(salary, ' ', from_date) FROM salaries "
                                     "WHERE emp_no = 10198").splitlines())
         missing += [f"salary {s} {d} on {port}" for _, s, d in salary_writes if f"{s} {d}" not in rows]
-    counts = {port: node_query(port, "SELECT (SELECT COUNT(*) FROM sessions), "
-                                     "(SELECT COUNT(*) FROM audit_log), (SELECT COUNT(*) FROM salaries)")
-              for port in NODES}
+    # What became of a missing write: its attempts, and the rows about its date on each node.
+    diagnosis = {}
+    for d in sorted({d for _, _, d in salary_writes
+                     if any(m.endswith(f" {d} on {p}") for m in missing for p in NODES)}):
+        diagnosis[d] = {"attempts": hr_attempts.get(d, []), "rows": {
+            port: node_query(port, "SELECT salary, from_date, to_date FROM salaries WHERE emp_no = 10198 "
+                                   f"AND from_date BETWEEN DATE_SUB('{d}', INTERVAL 3 DAY) "
+                                   f"AND DATE_ADD('{d}', INTERVAL 3 DAY) ORDER BY from_date").splitlines()
+            for port in NODES}, "key": node_query(NODES[-1],
+                "SELECT idem_key, status, created_at FROM idempotency_keys WHERE idem_key LIKE "
+                f"'cluster-test-%' AND body LIKE '%{d}%' LIMIT 5").splitlines()}
+    def count_all():
+        return {port: node_query(port, "SELECT (SELECT COUNT(*) FROM sessions), "
+                                       "(SELECT COUNT(*) FROM audit_log), (SELECT COUNT(*) FROM salaries)")
+                for port in NODES}
+    counts = count_all()
+    # Counted again after a pause when they differ: a node still applying shows as a change here.
+    recounts = []
+    for _ in range(3):
+        if len(set(counts.values())) == 1:
+            break
+        time.sleep(2)
+        recounts.append(counts)
+        counts = count_all()
+    latest = {port: node_query(port, "SELECT a.id, a.action, a.emp_no, a.ip, a.at FROM audit_log a "
+                                     "ORDER BY a.at DESC LIMIT 6").splitlines()
+              for port in NODES} if recounts else {}
     by_status = {}
     for r in results:
         by_status[str(r[3])] = by_status.get(str(r[3]), 0) + 1
@@ -176,15 +208,26 @@ def main():
         "rejoin_s": round(rejoin_s, 2), "last_503_after_kill_s": round(stall, 2),
         "answers_500": len(five_hundreds), "other_failures": len(others),
         "503_outside_window": len(outside), "revocations_honoured": honoured,
-        "missing_writes": missing[:20], "node_counts": counts,
+        "missing_writes": missing[:20], "missing_diagnosis": diagnosis, "node_counts": counts,
+        "recounts": recounts, "latest_audit": latest,
         "failures": [{"t": round(t, 2), "op": op, "instance": inst, "status": st}
                      for t, op, inst, st in failures[:20]],
     }
-    report["ok"] = (not five_hundreds and not others and not outside and honoured and not missing
-                    and len(set(counts.values())) == 1 and len(results) > 100)
+    reasons = [why for failed, why in (
+        (five_hundreds, f"{len(five_hundreds)} answers 5xx other than 503"),
+        (others, f"{len(others)} failures other than 503 (4xx, hangs or resets: status 0)"),
+        (outside, f"{len(outside)} answers 503 outside the stall window {window}"),
+        (not honoured, "a logout was not honoured by both instances"),
+        (missing, f"{len(missing)} acknowledged writes missing on a node"),
+        (len(set(counts.values())) != 1, f"nodes disagree: {counts}"),
+        (len(results) <= 100, f"only {len(results)} requests made")) if failed]
+    report["reasons"] = reasons
+    report["ok"] = not reasons
     print(json.dumps(report, indent=2))
     with open(REPORT, "w") as f:
         json.dump(report, f, indent=2)
+    for why in reasons:
+        print(f"cluster-load: {why}", file=sys.stderr)
     sys.exit(0 if report["ok"] else 1)
 
 
