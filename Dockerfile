@@ -56,7 +56,10 @@ WORKDIR /home/employees
 # Inside a container the service must listen on every interface to be reachable; the binary's own
 # default is 127.0.0.1:8000.
 ENV BIND_ADDR=0.0.0.0:8000
-EXPOSE 8000
+# Metrics on a port of their own, for the scraper on the container network; publish it to no one
+# else (docker-compose.yml binds it to the host's loopback).
+ENV METRICS_BIND_ADDR=0.0.0.0:9000
+EXPOSE 8000 9000
 
 # The slim image has no curl or wget, so the probe speaks HTTP through bash's /dev/tcp to the
 # liveness endpoint. /healthz, not /readyz: a database outage is reported by /readyz and must not

@@ -11,6 +11,8 @@ use std::{
 
 use clap::{Args, Parser, Subcommand, ValueEnum, builder::BoolishValueParser, value_parser};
 
+pub use crate::telemetry::LogFormat;
+
 /// The shortest `JWT_SECRET` accepted: HS256 wants a key at least as long as its 256-bit output.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -136,6 +138,20 @@ pub struct Config {
     )]
     pub bind_addr: SocketAddr,
 
+    /// Where `GET /metrics` (Prometheus) is served: a listener of its own, never the public port.
+    /// `off` records and serves no metrics.
+    #[arg(
+        long,
+        env = "METRICS_BIND_ADDR",
+        global = true,
+        default_value = "127.0.0.1:9000"
+    )]
+    pub metrics_bind_addr: MetricsAddress,
+
+    /// `text` (lines for people) or `json` (one JSON object a line, the same fields).
+    #[arg(long, env = "LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Failed logins allowed per client address and per account each minute.
     #[arg(long, env = "LOGIN_MAX_FAILURES_PER_MINUTE", global = true, default_value_t = 10,
           value_parser = value_parser!(u32).range(1..=1_000_000))]
@@ -235,6 +251,27 @@ pub struct Config {
     pub cookie_secure: bool,
 }
 
+/// METRICS_BIND_ADDR: an address, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAddress {
+    Off,
+    At(SocketAddr),
+}
+
+impl std::str::FromStr for MetricsAddress {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value.trim() {
+            "off" => Ok(MetricsAddress::Off),
+            address => address
+                .parse()
+                .map(MetricsAddress::At)
+                .map_err(|_| "must be an address and port (127.0.0.1:9000) or off".to_owned()),
+        }
+    }
+}
+
 /// A configuration value that cannot be used, named by its environment variable.
 #[derive(Debug, thiserror::Error)]
 #[error("{var} {message}")]
@@ -275,6 +312,17 @@ impl Config {
             return Err(ConfigError::new(
                 "IDLE_TIMEOUT_SECS",
                 "must be longer than REQUEST_TIMEOUT_SECS",
+            ));
+        }
+        if let MetricsAddress::At(metrics) = self.metrics_bind_addr
+            && metrics.port() == self.bind_addr.port()
+            && (metrics.ip() == self.bind_addr.ip()
+                || metrics.ip().is_unspecified()
+                || self.bind_addr.ip().is_unspecified())
+        {
+            return Err(ConfigError::new(
+                "METRICS_BIND_ADDR",
+                "must differ from BIND_ADDR: metrics are never served on the public port",
             ));
         }
         crate::service::password::check_new(&self.seed_password)

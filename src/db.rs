@@ -112,6 +112,19 @@ impl Db {
         })
     }
 
+    /// Connections in use and idle now, and the most the pool opens. (sqlx counts no waiters:
+    /// a pool at its maximum, with 503s after DB_ACQUIRE_TIMEOUT_SECS, is one that queues.)
+    pub fn pool_use(&self) -> crate::telemetry::PoolUse {
+        dispatch!(self, pool => {
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+            crate::telemetry::PoolUse {
+                in_use: pool.size().saturating_sub(idle),
+                idle,
+                max: pool.options().get_max_connections(),
+            }
+        })
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self {
             Db::MySql(_) => "mysql",

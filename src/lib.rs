@@ -15,5 +15,6 @@ pub mod server;
 pub mod service;
 pub mod startup;
 pub mod state;
+pub mod telemetry;
 
-pub use http::app;
+pub use http::{app, metrics::metrics_app};

@@ -4,19 +4,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use employees::config::{Cli, Command};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{EnvFilter, util::SubscriberInitExt};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     // `.env` first, so that clap sees its variables; a missing file is normal.
     let dotenv = dotenvy::dotenv();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let subscriber =
+        employees::telemetry::subscriber(cli.config.log_format, filter, std::io::stderr, ansi);
+    // `try_init` also forwards the `log` crate's records, as `init` did.
+    if subscriber.try_init().is_err() {
+        eprintln!("error: a log subscriber is installed already");
+        return ExitCode::FAILURE;
+    }
     if let Err(error) = &dotenv
         && !error.not_found()
     {

@@ -6,7 +6,7 @@ use std::{num::NonZeroU32, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 
 use crate::{
-    config::{Command, Config, DatabaseTarget, SeedArgs},
+    config::{Command, Config, DatabaseTarget, MetricsAddress, SeedArgs},
     db::{Db, PoolSettings},
     error::Error,
     seeding::{self, DefaultPassword, backfill, generator},
@@ -18,7 +18,8 @@ use crate::{
         jwt::JwtKeys,
         sessions::SessionService,
     },
-    state::{AppState, WebSettings},
+    state::{AppState, Services, WebSettings},
+    telemetry::metrics::Metrics,
 };
 
 /// Runs one subcommand to completion.
@@ -104,7 +105,12 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         config.token_lifetime(),
     );
     let jwt = Arc::new(jwt);
-    let sessions = SessionService::new(db.clone(), jwt.clone(), config.session_policy());
+    let metrics = match config.metrics_bind_addr {
+        MetricsAddress::At(_) => Metrics::on(db.backend_name()),
+        MetricsAddress::Off => Metrics::off(),
+    };
+    let policy = config.session_policy();
+    let sessions = SessionService::new(db.clone(), jwt.clone(), policy, metrics.clone());
     let auth = AuthService::new(
         db.clone(),
         jwt,
@@ -119,17 +125,16 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     .await?;
     let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
     let directory = DirectoryService::new(db.clone(), &secret);
-    let hr = HrService::new(db.clone(), &secret, config.bcrypt_cost);
+    let hr = HrService::new(db.clone(), &secret, config.bcrypt_cost, metrics.clone());
     let audit = AuditService::new(db.clone(), &secret);
-    Ok(AppState::new(
-        db,
+    let services = Services {
         auth,
         directory,
         hr,
         audit,
-        web,
-        config.limits(),
-    ))
+        metrics,
+    };
+    Ok(AppState::new(db, services, web, config.limits()))
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), Error> {
@@ -139,6 +144,20 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     let state = build_state(&config, db).await?;
     let listener = TcpListener::bind(config.bind_addr).await?;
     tracing::info!(address = %listener.local_addr()?, backend = state.db.backend_name(), "listening");
+    if let MetricsAddress::At(address) = config.metrics_bind_addr {
+        let metrics = TcpListener::bind(address).await?;
+        tracing::info!(address = %metrics.local_addr()?, "metrics at /metrics");
+        let app = crate::metrics_app(state.metrics.clone(), state.db.clone());
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(metrics, app).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+        tokio::spawn(crate::http::metrics::upkeep_forever(
+            state.metrics.clone(),
+            state.db.clone(),
+        ));
+    }
     crate::server::raise_open_files_limit();
     crate::server::serve(
         listener,

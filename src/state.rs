@@ -10,6 +10,7 @@ use crate::{
     db::Db,
     http::health::Readiness,
     service::{audit::AuditService, auth::AuthService, directory::DirectoryService, hr::HrService},
+    telemetry::metrics::Metrics,
 };
 
 #[derive(Clone)]
@@ -19,27 +20,31 @@ pub struct AppState {
     pub directory: Arc<DirectoryService>,
     pub hr: Arc<HrService>,
     pub audit: Arc<AuditService>,
+    pub metrics: Metrics,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
     pub readiness: Arc<Readiness>,
 }
 
+/// The services a state is built from, each made by its own constructor.
+pub struct Services {
+    pub auth: AuthService,
+    pub directory: DirectoryService,
+    pub hr: HrService,
+    pub audit: AuditService,
+    /// What the services and the layers record into (`Metrics::off()` for none).
+    pub metrics: Metrics,
+}
+
 impl AppState {
-    pub fn new(
-        db: Db,
-        auth: AuthService,
-        directory: DirectoryService,
-        hr: HrService,
-        audit: AuditService,
-        web: WebSettings,
-        limits: Limits,
-    ) -> Self {
+    pub fn new(db: Db, services: Services, web: WebSettings, limits: Limits) -> Self {
         Self {
-            hr: Arc::new(hr),
-            audit: Arc::new(audit),
             db,
-            auth: Arc::new(auth),
-            directory: Arc::new(directory),
+            auth: Arc::new(services.auth),
+            directory: Arc::new(services.directory),
+            hr: Arc::new(services.hr),
+            audit: Arc::new(services.audit),
+            metrics: services.metrics,
             web: Arc::new(web),
             limits,
             readiness: Arc::default(),
@@ -95,5 +100,11 @@ impl WebSettings {
 impl FromRef<AppState> for Key {
     fn from_ref(state: &AppState) -> Self {
         state.web.cookie_key.clone()
+    }
+}
+
+impl FromRef<AppState> for Metrics {
+    fn from_ref(state: &AppState) -> Self {
+        state.metrics.clone()
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod browser;
 pub mod changes;
+pub mod charts;
 pub mod client;
 pub mod cookies;
 pub mod departments;
@@ -18,12 +19,15 @@ pub mod hr;
 pub mod hr_pages;
 pub mod limits;
 pub mod logout;
+pub mod metrics;
 pub mod oauth;
 pub mod pages;
 pub mod renewal;
+pub mod request_id;
 pub mod roles;
 pub mod search_query;
 pub mod sessions;
+pub mod status;
 pub mod token;
 pub mod token_request;
 pub mod users;
@@ -39,6 +43,8 @@ use axum::{
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     trace::{DefaultOnFailure, TraceLayer},
 };
@@ -91,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .route("/users/me/sessions/{sid}", delete(sessions::end))
         .route("/users/me/password", post(sessions::change_password))
         .route("/audit", get(audit::list))
+        .route("/status", get(status::page))
         .route("/employees", get(employees::list).post(hire::hire))
         .route("/employees/{emp_no}", get(employees::show))
         .route("/employees/{emp_no}/history", get(employees::history))
@@ -155,6 +162,13 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             ServiceBuilder::new()
+                .layer(middleware::from_fn(request_id::keep_sane))
+                .layer(SetRequestIdLayer::new(
+                    request_id::X_REQUEST_ID,
+                    MakeRequestUuid,
+                ))
+                .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+                .layer(middleware::from_fn(request_id::quote_in_failures))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(request_span)
@@ -162,11 +176,20 @@ pub fn app(state: AppState) -> Router {
                         // no event worth a line per request.
                         .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
                 )
+                .layer(middleware::from_fn_with_state(
+                    state.metrics.clone(),
+                    metrics::record,
+                ))
                 .layer(middleware::map_response(limits::finish_response))
                 .layer(middleware::from_fn_with_state(
                     limits,
                     limits::guard_request,
-                )),
+                ))
+                // A panic is a 500 like any other failure (counted, with its request id), not a
+                // dropped connection.
+                .layer(CatchPanicLayer::custom(|_| {
+                    detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+                })),
         )
         .with_state(state)
 }
@@ -190,12 +213,13 @@ where
     )
 }
 
-/// The span of a request: its method and the route it matched (`/users/me`), never what the
-/// client wrote in the target: a query string or an unknown path may carry credentials.
+/// The span of a request: its id, its method and the route it matched (`/users/me`), never what
+/// the client wrote in the target: a query string or an unknown path may carry credentials.
 fn request_span(request: &Request) -> tracing::Span {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str);
-    tracing::info_span!("request", method = %request.method(), route)
+    let request_id = request_id::of(request.headers()).unwrap_or("-");
+    tracing::info_span!("request", request_id, method = %request.method(), route)
 }

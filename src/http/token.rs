@@ -25,6 +25,7 @@ use crate::{
         sessions::{Issued, RefreshError},
     },
     state::AppState,
+    telemetry::LoginOutcome,
 };
 
 /// What a token request ended in.
@@ -106,6 +107,20 @@ impl From<LoginError> for Error {
     }
 }
 
+/// What a password login is counted as.
+fn outcome_of(login: &Result<Login, LoginError>) -> LoginOutcome {
+    match login {
+        Ok(_) => LoginOutcome::Success,
+        Err(LoginError::Incorrect) => LoginOutcome::WrongCredentials,
+        Err(LoginError::Inactive) => LoginOutcome::Inactive,
+        Err(LoginError::Throttled { .. }) => LoginOutcome::Throttled,
+        Err(LoginError::UnknownScope(_) | LoginError::ScopeNotHeld(_)) => {
+            LoginOutcome::InvalidRequest
+        }
+        Err(LoginError::Internal(_)) => LoginOutcome::Error,
+    }
+}
+
 /// Log in with an email and password, or renew a session with its refresh token.
 ///
 /// API clients get the tokens as JSON. A browser submitting the `/login` form (`Accept:
@@ -155,12 +170,18 @@ pub async fn token(
         Err(_) => (None, None),
     };
     let outcome = async {
-        match request?.into_grant()? {
+        let grant = request.and_then(TokenRequest::into_grant);
+        if grant.is_err() {
+            state.metrics.login(LoginOutcome::InvalidRequest);
+        }
+        match grant? {
             Grant::Password(mut login) => {
                 login.address = origin.ip;
                 login.user_agent = origin.user_agent;
                 login.device = state.web.device(&jar);
-                Ok::<Outcome, Error>(Outcome::Login(state.auth.login(login).await?))
+                let login = state.auth.login(login).await;
+                state.metrics.login(outcome_of(&login));
+                Ok::<Outcome, Error>(Outcome::Login(login?))
             }
             Grant::Refresh { token, scope } => {
                 let token = secrecy::ExposeSecret::expose_secret(&token);

@@ -1,9 +1,46 @@
 //! bcrypt hashing and verification, always on tokio's blocking pool: one verification at cost 12
 //! takes a quarter of a second of CPU, which would stall every request on a worker thread.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::Error;
+
+/// Hashing jobs handed to the blocking pool and not started yet, and those running: process-wide,
+/// as the blocking pool is (tokio's own queue depth is an unstable API).
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// The hashing work on the blocking pool at one moment (a metric and a `/status` figure).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Load {
+    pub queued: usize,
+    pub running: usize,
+}
+
+pub fn load() -> Load {
+    Load {
+        queued: QUEUED.load(Ordering::Relaxed),
+        running: RUNNING.load(Ordering::Relaxed),
+    }
+}
+
+/// Takes one off a counter when dropped, so that a panic or a cancelled task cannot leave it up.
+struct Counted(&'static AtomicUsize);
+
+impl Counted {
+    fn new(counter: &'static AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Runs CPU-heavy work on the blocking pool, inside the caller's tracing span, at a lower
 /// scheduling priority.
@@ -11,7 +48,10 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
     let span = tracing::Span::current();
+    let queued = Counted::new(&QUEUED);
     Ok(tokio::task::spawn_blocking(move || {
+        drop(queued);
+        let _running = Counted::new(&RUNNING);
         lower_this_threads_priority();
         span.in_scope(work)
     })
@@ -98,4 +138,37 @@ pub fn cost_of(hash: &str) -> Option<u32> {
     hash.parse::<bcrypt::HashParts>()
         .ok()
         .map(|parts| parts.get_cost())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With one blocking thread busy, a second hash waits in the queue: both are counted.
+    #[test]
+    fn queued_and_running_jobs_are_counted() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (started, wait_started) = tokio::sync::oneshot::channel();
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            let first = tokio::spawn(blocking(move || {
+                started.send(()).unwrap();
+                released.recv().unwrap();
+            }));
+            wait_started.await.unwrap();
+            let second = tokio::spawn(hash("second".into(), 4));
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            // Other tests of this process may hash at the same time: at least ours are counted.
+            let seen = load();
+            assert!(seen.running >= 1 && seen.queued >= 1, "{seen:?}");
+            release.send(()).unwrap();
+            first.await.unwrap().unwrap();
+            second.await.unwrap().unwrap();
+        });
+    }
 }

@@ -17,6 +17,8 @@ pub fn command(dir: &std::path::Path) -> Command {
         .env_remove("JWT_SECRET")
         .env("BCRYPT_COST", "4")
         .env("RUST_LOG", "info")
+        // Any free port: several services run at once here, and 9000 may be taken.
+        .env("METRICS_BIND_ADDR", "127.0.0.1:0")
         .stdin(Stdio::null());
     command
 }

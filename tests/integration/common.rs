@@ -19,7 +19,8 @@ use employees::{
         jwt::JwtKeys,
         sessions::{SessionPolicy, SessionService},
     },
-    state::{AppState, Limits, WebSettings},
+    state::{AppState, Limits, Services, WebSettings},
+    telemetry::metrics::Metrics,
 };
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -104,7 +105,12 @@ pub async fn auth_service_with(
         sessions.clock,
     ));
     let policy = sessions.policy;
-    let sessions = Arc::new(SessionService::new(db.clone(), jwt.clone(), policy));
+    let sessions = Arc::new(SessionService::new(
+        db.clone(),
+        jwt.clone(),
+        policy,
+        Metrics::on(db.backend_name()),
+    ));
     AuthService::new(
         db.clone(),
         jwt,
@@ -125,8 +131,8 @@ pub fn directory(db: &Db) -> DirectoryService {
 }
 
 /// The HR service as the binary builds it (tags sealed with the test secret).
-pub fn hr(db: &Db) -> HrService {
-    HrService::new(db.clone(), SECRET, TEST_COST)
+pub fn hr(db: &Db, metrics: &Metrics) -> HrService {
+    HrService::new(db.clone(), SECRET, TEST_COST, metrics.clone())
 }
 
 /// Browser settings as the defaults make them: cookies not `Secure`, no trusted proxy.
@@ -144,12 +150,17 @@ pub async fn state_with(
     state_of(db, auth, web, limits)
 }
 
-/// The state around a given auth service.
+/// The state around a given auth service, recording into its metrics.
 pub fn state_of(db: Db, auth: AuthService, web: WebSettings, limits: Limits) -> AppState {
-    let directory = directory(&db);
-    let hr = hr(&db);
-    let audit = AuditService::new(db.clone(), SECRET);
-    AppState::new(db, auth, directory, hr, audit, web, limits)
+    let metrics = auth.sessions().metrics().clone();
+    let services = Services {
+        directory: directory(&db),
+        hr: hr(&db, &metrics),
+        audit: AuditService::new(db.clone(), SECRET),
+        auth,
+        metrics,
+    };
+    AppState::new(db, services, web, limits)
 }
 
 pub async fn state(db: Db) -> AppState {

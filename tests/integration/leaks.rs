@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::http::{Request, StatusCode};
-use employees::{db::Db, seeding::DefaultPassword};
+use employees::{db::Db, seeding::DefaultPassword, telemetry::LogFormat};
 
 use crate::common::*;
 
@@ -99,16 +99,15 @@ impl std::io::Write for Captured {
     }
 }
 
-async fn logs_hold_no_secret(db: Db) {
+/// The binary's own subscriber, in either format, at every level.
+async fn logs_hold_no_secret(db: Db, format: LogFormat) {
     seed_with_distinct_password(&db).await;
     let hash = stored_hash(&db).await;
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("trace")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
+    let filter = tracing_subscriber::EnvFilter::new("trace");
+    let subscriber =
+        employees::telemetry::subscriber(format, filter, move || writer.clone(), false);
     let guard = tracing::subscriber::set_default(subscriber);
     // Parallel tests register callsites under other dispatchers; recompute who listens.
     tracing::callsite::rebuild_interest_cache();
@@ -117,7 +116,12 @@ async fn logs_hold_no_secret(db: Db) {
     let login = send(&app, form("/token", &good)).await.json();
     let token = login["access_token"].as_str().unwrap().to_owned();
     let first_refresh = login["refresh_token"].as_str().unwrap().to_owned();
-    send(&app, with_bearer(get("/users/me"), &token)).await;
+    let traced = with_bearer(get("/users/me"), &token);
+    let mut traced = traced;
+    traced
+        .headers_mut()
+        .insert("x-request-id", "traced-request-1".parse().unwrap());
+    send(&app, traced).await;
     // Sessions: a refresh, a replay, an introspection, a revocation, a password change.
     let body = format!("grant_type=refresh_token&refresh_token={first_refresh}");
     let renewed = send(&app, form("/token", &body)).await.json();
@@ -171,10 +175,22 @@ async fn logs_hold_no_secret(db: Db) {
     // A thread-local subscriber can miss events whose callsites parallel tests cached first
     // (tracing's interest cache), so only the request spans are required here; the binary-level
     // test in instances.rs checks the service's own events in a process of its own.
+    let route = |r: &str| match format {
+        LogFormat::Text => format!("route=\"{r}\""),
+        LogFormat::Json => format!("\"route\":\"{r}\""),
+    };
     assert!(
-        logs.contains("route=\"/token\"") && logs.contains("route=\"/token/revoke\""),
+        logs.contains(&route("/token")) && logs.contains(&route("/token/revoke")),
         "the capture works: {logs}"
     );
+    // The request's id is on its lines.
+    assert!(logs.contains("traced-request-1"), "{logs}");
+    if format == LogFormat::Json {
+        for line in logs.lines() {
+            serde_json::from_str::<serde_json::Value>(line)
+                .unwrap_or_else(|_| panic!("one JSON object a line: {line}"));
+        }
+    }
     assert!(!logs.contains(PASSWORD), "password in logs");
     assert!(!logs.contains("Sekrit-"), "client secret in logs");
     assert!(!logs.contains(&token), "token in logs");
@@ -186,4 +202,12 @@ async fn logs_hold_no_secret(db: Db) {
     }
     assert!(!logs.contains("Renewed-Secret"), "new password in logs");
 }
-dual_test!(no_secret_in_logs, logs_hold_no_secret);
+async fn text_logs_hold_no_secret(db: Db) {
+    logs_hold_no_secret(db, LogFormat::Text).await;
+}
+dual_test!(no_secret_in_text_logs, text_logs_hold_no_secret);
+
+async fn json_logs_hold_no_secret(db: Db) {
+    logs_hold_no_secret(db, LogFormat::Json).await;
+}
+dual_test!(no_secret_in_json_logs, json_logs_hold_no_secret);

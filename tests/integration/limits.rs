@@ -158,15 +158,7 @@ dual_test!(header_limit, oversized_headers_are_431);
 /// email then keeps its request slot that long.
 async fn slow_login_app(db: Db, limits: Limits) -> axum::Router {
     let auth = auth_service_at(&db, 13, 10).await;
-    employees::app(employees::state::AppState::new(
-        db.clone(),
-        auth,
-        directory(&db),
-        hr(&db),
-        employees::service::audit::AuditService::new(db.clone(), SECRET),
-        web_settings(),
-        limits,
-    ))
+    employees::app(state_of(db.clone(), auth, web_settings(), limits))
 }
 
 fn slow_login() -> Request<Body> {

@@ -48,12 +48,9 @@ async fn stored_hashes_converge_to_the_configured_cost(db: Db) {
     seeded(&db).await; // cost 4
     assert!(stored_hash(&db, BEHAI).await.starts_with("$2b$04$"));
     let auth = auth_service_at(&db, 5, 10).await;
-    let app = employees::app(employees::state::AppState::new(
+    let app = employees::app(state_of(
         db.clone(),
         auth,
-        directory(&db),
-        hr(&db),
-        employees::service::audit::AuditService::new(db.clone(), SECRET),
         web_settings(),
         Default::default(),
     ));

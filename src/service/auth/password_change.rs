@@ -94,6 +94,9 @@ impl AuthService {
         entry.details = json!({"reason": "password change", "sessions": ended});
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
+        self.sessions
+            .metrics()
+            .sessions_revoked("password change", ended);
         tracing::info!(ended, "password changed; the other sessions ended");
         Ok(())
     }

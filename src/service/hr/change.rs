@@ -30,6 +30,8 @@ impl HrService {
             return Err(HrError::FutureDate);
         }
         let now = Utc::now().timestamp();
+        // Sessions a termination ends, counted once the change is committed.
+        let mut ended = 0;
         let mut tx = self.db.begin().await?;
         if !hr::lock_employee(&mut tx, emp_no).await? {
             return Err(HrError::NotFound);
@@ -84,7 +86,7 @@ impl HrService {
                 if let Some(dept_no) = &department {
                     hr::adjust_figures(&mut tx, dept_no, -1, -salary).await?;
                 }
-                sessions::end_all(&mut tx, emp_no, None, Utc::now().timestamp()).await?;
+                ended = sessions::end_all(&mut tx, emp_no, None, Utc::now().timestamp()).await?;
                 if rows.of(Spell::Managing).next().is_some() {
                     // Cards show a department's manager from what each instance keeps.
                     names::bump(&mut tx).await?;
@@ -102,7 +104,9 @@ impl HrService {
         };
         audit::record(&mut tx, &entry).await?;
         let retry = slot.zip(request.retry.as_ref());
-        self.finish(tx, retry, emp_no, (now, None)).await
+        let answer = self.finish(tx, retry, emp_no, (now, None)).await?;
+        self.metrics.sessions_revoked("termination", ended);
+        Ok(answer)
     }
 }
 

@@ -28,6 +28,7 @@ use crate::{
         hr,
         idempotency::{self, Answer, LIFETIME_SECS, Slot},
     },
+    telemetry::metrics::Metrics,
 };
 
 /// Why a change was refused.
@@ -159,17 +160,20 @@ pub struct HrService {
     bcrypt_cost: u32,
     /// Departments' heads for the records the changes answer with.
     kept: Kept,
+    /// Sessions ended by terminations and removed roles are counted here.
+    metrics: Metrics,
 }
 
 impl HrService {
     /// The one constructor: tags are sealed with a key derived from the token secret; new
     /// passwords are hashed at `bcrypt_cost`.
-    pub fn new(db: Db, secret: &[u8], bcrypt_cost: u32) -> Self {
+    pub fn new(db: Db, secret: &[u8], bcrypt_cost: u32, metrics: Metrics) -> Self {
         Self {
             db,
             tags: EtagKey::derive(secret),
             bcrypt_cost,
             kept: Kept::default(),
+            metrics,
         }
     }
 

@@ -59,8 +59,9 @@ impl HrService {
             return Ok(after);
         }
         roles::replace(&mut tx, emp_no, &after).await?;
+        let mut ended = 0;
         if before.iter().any(|role| !after.contains(role)) {
-            sessions::end_all(&mut tx, emp_no, None, Utc::now().timestamp()).await?;
+            ended = sessions::end_all(&mut tx, emp_no, None, Utc::now().timestamp()).await?;
         }
         let names = |roles: &[Role]| roles.iter().map(|r| r.as_str()).collect::<Vec<_>>();
         let entry = Entry {
@@ -73,6 +74,7 @@ impl HrService {
         };
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
+        self.metrics.sessions_revoked("role removed", ended);
         Ok(after)
     }
 }

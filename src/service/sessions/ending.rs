@@ -43,7 +43,7 @@ impl SessionService {
         owner: Option<i32>,
         actor: Option<i32>,
         origin: &Origin,
-        reason: &str,
+        reason: &'static str,
     ) -> Result<bool, Error> {
         let work = || self.end_once(sid, owner, actor, origin, reason);
         retry("end session", Idempotent::Yes, work).await
@@ -55,7 +55,7 @@ impl SessionService {
         owner: Option<i32>,
         actor: Option<i32>,
         origin: &Origin,
-        reason: &str,
+        reason: &'static str,
     ) -> Result<bool, Error> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -68,6 +68,7 @@ impl SessionService {
         sessions::end(&mut tx, sid, now).await?;
         audit::record(&mut tx, &revocation(&session, actor, origin, reason)).await?;
         tx.commit().await?;
+        self.metrics.sessions_revoked(reason, 1);
         tracing::info!(reason, "session ended");
         Ok(true)
     }

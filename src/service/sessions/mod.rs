@@ -24,6 +24,7 @@ use crate::{
     repository::{audit, roles, sessions},
     retry::{Idempotent, Transient, retry},
     service::jwt::JwtKeys,
+    telemetry::metrics::Metrics,
 };
 
 /// How long sessions live.
@@ -91,6 +92,7 @@ pub struct SessionService {
     policy: SessionPolicy,
     /// Calls of [`SessionService::purge`]: it deletes only at every `PURGE_EVERY`th.
     purges: std::sync::atomic::AtomicU64,
+    metrics: Metrics,
 }
 
 fn secs(duration: Duration) -> i64 {
@@ -114,13 +116,19 @@ fn new_refresh_token() -> String {
 }
 
 impl SessionService {
-    pub fn new(db: Db, jwt: Arc<JwtKeys>, policy: SessionPolicy) -> Self {
+    pub fn new(db: Db, jwt: Arc<JwtKeys>, policy: SessionPolicy, metrics: Metrics) -> Self {
         Self {
             db,
             jwt,
             policy,
             purges: std::sync::atomic::AtomicU64::new(0),
+            metrics,
         }
+    }
+
+    /// Where the sessions ended are counted (the auth service counts its own there too).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     fn now(&self) -> i64 {
@@ -255,6 +263,7 @@ impl SessionService {
                 let entry = revocation(&session, None, origin, "refresh token reuse");
                 audit::record(&mut tx, &entry).await?;
                 tx.commit().await?;
+                self.metrics.sessions_revoked("refresh token reuse", 1);
                 tracing::warn!("spent refresh token presented again: session ended");
                 Err(RefreshError::Replayed)
             }

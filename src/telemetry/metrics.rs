@@ -1,0 +1,197 @@
+//! The service's metrics, recorded into a Prometheus recorder of this app's own (no global
+//! recorder: tests build as many apps as they like, each with its own figures) and into the
+//! last hour's history that `/status` draws. `Metrics::off()` records nothing.
+
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::http::Method;
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+
+use super::{
+    LoginOutcome, PoolUse,
+    history::{History, Minute},
+};
+use crate::service::password::Load;
+
+/// Latency histogram bounds, in seconds: a primary-key read is under a millisecond, a bcrypt
+/// login at cost 12 a quarter of a second, the request timeout 10 s.
+pub const LATENCY_BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+const REQUEST_DURATION: &str = "http_request_duration_seconds";
+
+#[derive(Clone, Default)]
+pub struct Metrics(Option<Arc<Recording>>);
+
+struct Recording {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    history: History,
+}
+
+/// Minutes since the Unix epoch.
+fn this_minute() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+        / 60
+}
+
+/// The method as a label: the standard ones by name, any other one as `OTHER`, so that a client
+/// inventing methods cannot grow the label set.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+impl Metrics {
+    /// Recording on; `backend` (`mysql` or `sqlite`) goes into the build info.
+    pub fn on(backend: &'static str) -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.into()), &LATENCY_BUCKETS)
+            .expect("the bucket list is not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe_counter!(
+                "http_requests_total",
+                "Requests answered, by route template, method and status."
+            );
+            describe_histogram!(
+                REQUEST_DURATION,
+                metrics::Unit::Seconds,
+                "Time from request to response headers."
+            );
+            describe_gauge!("http_requests_in_flight", "Requests being handled now.");
+            describe_counter!(
+                "logins_total",
+                "Password logins at POST /token, by outcome."
+            );
+            describe_counter!(
+                "sessions_revoked_total",
+                "Sessions ended before their time, by reason."
+            );
+            describe_gauge!(
+                "db_pool_connections",
+                "Database connections, by state (in_use, idle)."
+            );
+            describe_gauge!(
+                "db_pool_max_connections",
+                "The database pool's size (DB_MAX_CONNECTIONS)."
+            );
+            describe_gauge!(
+                "bcrypt_jobs",
+                "Password hashing work on the blocking pool: queued (not started yet) or running."
+            );
+            describe_gauge!(
+                "employees_build_info",
+                "The version and database backend; always 1."
+            );
+            gauge!("employees_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => backend).set(1.0);
+            gauge!("http_requests_in_flight").set(0.0);
+            for outcome in LoginOutcome::ALL {
+                counter!("logins_total", "outcome" => outcome.label()).absolute(0);
+            }
+        });
+        Self(Some(Arc::new(Recording {
+            recorder,
+            handle,
+            history: History::default(),
+        })))
+    }
+
+    pub fn off() -> Self {
+        Self(None)
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
+    fn record(&self, work: impl FnOnce(&Recording)) {
+        if let Some(recording) = &self.0 {
+            metrics::with_local_recorder(&recording.recorder, || work(recording));
+        }
+    }
+
+    /// A request answered: `route` is the matched template (or `unmatched`), never the raw path.
+    pub fn request(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
+        self.record(|recording| {
+            let method = method_label(method);
+            let labels = [
+                ("route", route.to_owned()),
+                ("method", method.to_owned()),
+                ("status", status.to_string()),
+            ];
+            counter!("http_requests_total", &labels).increment(1);
+            histogram!(REQUEST_DURATION, &labels).record(elapsed.as_secs_f64());
+            let key = format!("{method} {route}");
+            recording
+                .history
+                .request(this_minute(), &key, elapsed.as_secs_f64());
+        });
+    }
+
+    /// One more (`+1.0`) or one fewer (`-1.0`) request in flight.
+    pub fn in_flight(&self, change: f64) {
+        self.record(|_| gauge!("http_requests_in_flight").increment(change));
+    }
+
+    pub fn login(&self, outcome: LoginOutcome) {
+        self.record(|recording| {
+            counter!("logins_total", "outcome" => outcome.label()).increment(1);
+            recording.history.login(this_minute(), outcome);
+        });
+    }
+
+    /// `count` sessions ended for `reason` (logout, revocation, password change, termination…).
+    pub fn sessions_revoked(&self, reason: &'static str, count: u64) {
+        if count > 0 {
+            self.record(|_| {
+                counter!("sessions_revoked_total", "reason" => reason).increment(count)
+            });
+        }
+    }
+
+    /// Samples the gauges read from elsewhere (pool, bcrypt) and drains the histograms: every few
+    /// seconds, and before each scrape.
+    pub fn upkeep(&self, pool: PoolUse, bcrypt: Load) {
+        self.record(|recording| {
+            gauge!("db_pool_connections", "state" => "in_use").set(pool.in_use);
+            gauge!("db_pool_connections", "state" => "idle").set(pool.idle);
+            gauge!("db_pool_max_connections").set(pool.max);
+            gauge!("bcrypt_jobs", "state" => "queued").set(bcrypt.queued as f64);
+            gauge!("bcrypt_jobs", "state" => "running").set(bcrypt.running as f64);
+            recording.history.pool(this_minute(), pool);
+            recording.handle.run_upkeep();
+        });
+    }
+
+    /// The Prometheus text exposition; `None` when off.
+    pub fn render(&self) -> Option<String> {
+        self.0.as_ref().map(|recording| recording.handle.render())
+    }
+
+    /// The last hour, oldest minute first; `None` when off.
+    pub fn last_hour(&self) -> Option<Vec<Minute>> {
+        self.0
+            .as_ref()
+            .map(|recording| recording.history.last_hour(this_minute()))
+    }
+}
