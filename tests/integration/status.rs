@@ -30,7 +30,7 @@ async fn admins_see_the_last_hour(db: Db) {
     assert!(page.contains("success (1)") && page.contains("wrong credentials (1)"));
     assert!(page.contains("0 min ago: 1 success"));
     assert!(
-        page.contains("<td>GET /users/me</td><td class=\"num\">5</td>"),
+        page.contains("<td>GET /users/me</td><td class=\"num count\">5</td>"),
         "{page}"
     );
     assert!(!page.contains("<script"), "no script on the page");
