@@ -82,7 +82,7 @@ fn minute_bars(title: String, minutes: &[Vec<(f64, &'static str, String)>]) -> C
     }
     chart
         .labels
-        .push(label(LEFT - 6.0, 12.0, "end", number(scale)));
+        .push(label(LEFT - 6.0, 28.0, "end", number(scale)));
     chart
         .labels
         .push(label(LEFT - 6.0, plot, "end", "0".into()));

@@ -39,7 +39,11 @@ fn requests_fall_into_their_buckets_by_route() {
     let bucket = |seconds: f64| LATENCY_BUCKETS.iter().position(|b| seconds <= *b).unwrap();
     assert_ne!(bucket(0.0004), bucket(0.003));
     assert_eq!(
-        (me[bucket(0.0004)], me[bucket(0.003)], me.iter().sum::<u64>()),
+        (
+            me[bucket(0.0004)],
+            me[bucket(0.003)],
+            me.iter().sum::<u64>()
+        ),
         (1, 1, 2)
     );
     assert_eq!(minute.routes["POST /token"][LATENCY_BUCKETS.len()], 1);
