@@ -2,7 +2,10 @@
 """Steady load on two service instances for scripts/cluster-test, with a kill -9 of a database
 node and its restart in the middle; then the checks. Standard library only.
 
-Usage: cluster-load.py BASE_A BASE_B KILL_CMD RESTART_CMD NODE_PORTS REPORT_JSON
+Usage: cluster-load.py BASE_A BASE_B KILL_CMD RESTART_CMD NODE_PORTS REPORT_JSON BASE_C
+
+A and B write (both through HAProxy's single writer); C, on another node, only reads: every
+session is read on C right after its login through A or B, and every logout is checked there.
 """
 import base64
 import json
@@ -14,7 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-BASE_A, BASE_B, KILL_CMD, RESTART_CMD, NODE_PORTS, REPORT = sys.argv[1:7]
+BASE_A, BASE_B, KILL_CMD, RESTART_CMD, NODE_PORTS, REPORT, BASE_C = sys.argv[1:8]
 NODES = [int(p) for p in NODE_PORTS.split(",")]
 WARMUP, AFTER_KILL, AFTER_RESTART = 6.0, 20.0, 10.0
 ACCOUNTS = ["behai_nguyen@hotmail.com", "pranav.furedi.10198@gmail.com",
@@ -76,7 +79,7 @@ def session_worker(n):
             continue
         tokens = json.loads(body)
         access, refresh = tokens["access_token"], tokens["refresh_token"]
-        for inst_name, inst in ((name, base), (other_name, other)):
+        for inst_name, inst in ((name, base), (other_name, other), ("c", BASE_C)):
             status, _ = call(inst, "GET", "/users/me", token=access)
             record("me", inst_name, status)
         status, body = call(other, "POST", "/token",
@@ -160,7 +163,7 @@ def main():
     # Every logout is honoured by both instances.
     honoured = True
     for token, _ in logged_out:
-        for base in (BASE_A, BASE_B):
+        for base in (BASE_A, BASE_B, BASE_C):
             status, _ = call(base, "GET", "/users/me", token=token)
             honoured &= status == 401
     # Every acknowledged write is on all three nodes.
