@@ -6,13 +6,15 @@ import sys
 here = pathlib.Path(__file__).parent
 results = json.loads((here / "results.json").read_text())
 bars = [
-    ("raw lookup (sqlx, 64)", results["raw_lookup"]["rps"]),
+    ("primary key (mariadb-slap, 64)", results["pk_ceiling_slap"]["qps"]),
+    ("primary key (sqlx, 64)", results["pk_ceiling_sqlx"]["rps"]),
+    ("profile query (sqlx, 64)", results["raw_lookup"]["rps"]),
     ("GET /users/me (64)", results["users_me"]["rps"]),
     ("GET /users/me during logins", results["users_me_during_logins"]["rps"]),
     ("POST /token (8)", results["token"]["rps"]),
     ("POST /token ceiling", results["token_ceiling_rps"]),
 ]
-width, bar_h, gap, left = 760, 26, 12, 230
+width, bar_h, gap, left = 760, 26, 12, 250
 top = max(v for _, v in bars) or 1
 height = 50 + len(bars) * (bar_h + gap)
 out = [

@@ -3,6 +3,10 @@
 //! - `lookup URL CONNECTIONS SECONDS`: the `/users/me` statement (profile, roles, session) issued straight to the
 //!   database through sqlx, CONNECTIONS at once, on random seeded emp_nos: the raw ceiling for
 //!   `GET /users/me` on this machine.
+//! - `pk URL CONNECTIONS SECONDS`: a plain primary-key `SELECT` of an employee through sqlx, the
+//!   same way: the ceiling of any request that reads the database at all, and the one an
+//!   authenticated request is measured against (it costs one primary-key lookup when its
+//!   profile is cached).
 //! - `bcrypt COST ROUNDS`: the time of one bcrypt verification at COST, for the `/token` target
 //!   (cores ÷ that time).
 //!
@@ -28,14 +32,18 @@ async fn main() {
         Some("lookup") => {
             lookup(&args[1], args[2].parse().unwrap(), args[3].parse().unwrap()).await
         }
+        Some("pk") => pk(&args[1], args[2].parse().unwrap(), args[3].parse().unwrap()).await,
         Some("bcrypt") => bcrypt_verify(args[1].parse().unwrap(), args[2].parse().unwrap()),
         _ => {
-            eprintln!("usage: ceiling lookup URL CONNECTIONS SECONDS | ceiling bcrypt COST ROUNDS")
+            eprintln!(
+                "usage: ceiling lookup|pk URL CONNECTIONS SECONDS | ceiling bcrypt COST ROUNDS"
+            )
         }
     }
 }
 
-async fn lookup(url: &str, connections: u32, seconds: u64) {
+/// A pool of `connections` and the first 10,000 employees (the statements' keys).
+async fn connect(url: &str, connections: u32) -> (employees::db::Db, Arc<Vec<i32>>) {
     let target = employees::config::DatabaseTarget::Url(url.to_owned());
     let settings = employees::db::PoolSettings {
         max_connections: connections,
@@ -44,12 +52,76 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
     let db = employees::db::Db::connect(&target, settings)
         .await
         .expect("database");
-    let emp_nos: Arc<Vec<i32>> = Arc::new(employees::dispatch!(&db, pool => {
+    let emp_nos = employees::dispatch!(&db, pool => {
         sqlx::query_scalar("SELECT emp_no FROM employees ORDER BY emp_no LIMIT 10000")
             .fetch_all(pool)
             .await
             .expect("employees")
-    }));
+    });
+    (db, Arc::new(emp_nos))
+}
+
+/// Runs `statement` on random employees from `connections` tasks at once for `seconds`, and
+/// prints the rate and latencies as one JSON object.
+async fn drive<F, Fut>(
+    db: &employees::db::Db,
+    emp_nos: &Arc<Vec<i32>>,
+    connections: u32,
+    seconds: u64,
+    statement: F,
+) where
+    F: Fn(employees::db::Db, i32) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let done = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..connections {
+        let (db, emp_nos, done, latencies, statement) = (
+            db.clone(),
+            emp_nos.clone(),
+            done.clone(),
+            latencies.clone(),
+            statement.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u64::from(worker));
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let emp_no = emp_nos[rng.random_range(0..emp_nos.len())];
+                let started = Instant::now();
+                statement(db.clone(), emp_no).await;
+                mine.push(started.elapsed());
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            latencies.lock().unwrap().extend(mine);
+        }));
+    }
+    let started = Instant::now();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut latencies = latencies.lock().unwrap().clone();
+    latencies.sort();
+    let percentile = |p: f64| {
+        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64()
+            * 1e3
+    };
+    println!(
+        "{{\"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"requests\": {}}}",
+        done.load(Ordering::Relaxed) as f64 / elapsed,
+        percentile(0.50),
+        percentile(0.99),
+        latencies.len()
+    );
+}
+
+/// The statement an authenticated request sends when its profile is not cached: profile, roles
+/// and the token's session.
+async fn lookup(url: &str, connections: u32, seconds: u64) {
+    let (db, emp_nos) = connect(url, connections).await;
     // A live session per employee, as every token has: the statement reads it by primary key.
     let now = chrono::Utc::now().timestamp();
     let mut tx = db.begin().await.expect("transaction");
@@ -71,42 +143,25 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
             .expect("session");
     }
     tx.commit().await.expect("commit");
-    let done = Arc::new(AtomicU64::new(0));
-    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for worker in 0..connections {
-        let (db, emp_nos, done, latencies) =
-            (db.clone(), emp_nos.clone(), done.clone(), latencies.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u64::from(worker));
-            let mut mine = Vec::new();
-            while Instant::now() < deadline {
-                let emp_no = emp_nos[rng.random_range(0..emp_nos.len())];
-                let started = Instant::now();
-                // The statement /users/me runs: profile, roles and the token's session.
-                let sid = format!("{emp_no:032x}");
-                let token = employees::domain::TokenRef {
-                    sid: &sid,
-                    emp_no,
-                    now: chrono::Utc::now().timestamp(),
-                };
-                let profile =
-                    employees::repository::employees::find_account_unless_revoked(&db, &token)
-                        .await
-                        .expect("query");
-                assert!(profile.is_some());
-                mine.push(started.elapsed());
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-            latencies.lock().unwrap().extend(mine);
-        }));
-    }
-    let started = Instant::now();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    let elapsed = started.elapsed().as_secs_f64();
+    drive(
+        &db,
+        &emp_nos,
+        connections,
+        seconds,
+        |db, emp_no| async move {
+            let sid = format!("{emp_no:032x}");
+            let token = employees::domain::TokenRef {
+                sid: &sid,
+                emp_no,
+                now: chrono::Utc::now().timestamp(),
+            };
+            let found = employees::repository::employees::find_account_unless_revoked(&db, &token)
+                .await
+                .expect("query");
+            assert!(found.is_some());
+        },
+    )
+    .await;
     employees::dispatch!(&db, pool => {
         sqlx::query("DELETE FROM sessions WHERE user_agent = 'ceiling bench'")
             .execute(pool)
@@ -114,19 +169,28 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
             .map(drop)
             .expect("clean up")
     });
-    let mut latencies = latencies.lock().unwrap().clone();
-    latencies.sort();
-    let percentile = |p: f64| {
-        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64()
-            * 1e3
-    };
-    println!(
-        "{{\"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"requests\": {}}}",
-        done.load(Ordering::Relaxed) as f64 / elapsed,
-        percentile(0.50),
-        percentile(0.99),
-        latencies.len()
-    );
+}
+
+/// A plain primary-key `SELECT` of an employee's row.
+async fn pk(url: &str, connections: u32, seconds: u64) {
+    let (db, emp_nos) = connect(url, connections).await;
+    drive(
+        &db,
+        &emp_nos,
+        connections,
+        seconds,
+        |db, emp_no| async move {
+            let name: Option<(String, String)> = employees::dispatch!(&db, pool => {
+                sqlx::query_as("SELECT first_name, last_name FROM employees WHERE emp_no = ?")
+                    .bind(emp_no)
+                    .fetch_optional(pool)
+                    .await
+                    .expect("query")
+            });
+            assert!(name.is_some());
+        },
+    )
+    .await;
 }
 
 fn bcrypt_verify(cost: u32, rounds: u32) {

@@ -59,17 +59,18 @@ const PROFILE: &str = concat!(
     " FROM employees e WHERE e.emp_no = ?"
 );
 
-// The profile, the roles and the token's session in one round trip: what every authenticated
-// page needs. GROUP_CONCAT is spelt alike on both backends (comma separated).
+// The profile, the roles and the token's session in one round trip: what an authenticated page
+// needs when its profile is not cached. The session's profile version is read by the same
+// statement (one consistent read), so a cached copy is never filed under a newer version than
+// its data. GROUP_CONCAT is spelt alike on both backends (comma separated).
 const PROFILE_UNLESS_REVOKED: &str = concat!(
     "SELECT ",
     profile_columns!(),
     ", CASE WHEN EXISTS (SELECT 1 FROM dept_manager m
                          WHERE m.emp_no = e.emp_no AND m.to_date = '9999-01-01') THEN 1 ELSE 0 END AS manager,
        (SELECT GROUP_CONCAT(g.role) FROM employee_roles g WHERE g.emp_no = e.emp_no) AS granted,
-       CASE WHEN EXISTS (SELECT 1 FROM sessions s
-                         WHERE s.sid = ? AND s.emp_no = e.emp_no AND s.live_until > ?)
-            THEN 0 ELSE 1 END AS revoked",
+       (SELECT s.profile_version FROM sessions s
+        WHERE s.sid = ? AND s.emp_no = e.emp_no AND s.live_until > ?) AS profile_version",
     " FROM employees e WHERE e.emp_no = ?"
 );
 
@@ -79,7 +80,8 @@ struct AccountRow {
     profile: Profile,
     manager: i64,
     granted: Option<String>,
-    revoked: i64,
+    /// `NULL` unless the token's session is live.
+    profile_version: Option<i64>,
 }
 
 impl AccountRow {
@@ -107,12 +109,13 @@ impl AccountRow {
     }
 }
 
-/// Loads an employee's profile and roles for a token: `None` when the employee does not exist or
-/// the token's session is not live (ended, idle too long, past its absolute end).
+/// Loads an employee's profile and roles for a token, with its session's profile version: `None`
+/// when the employee does not exist or the token's session is not live (ended, idle too long,
+/// past its absolute end).
 pub async fn find_account_unless_revoked(
     db: &Db,
     token: &TokenRef<'_>,
-) -> sqlx::Result<Option<Account>> {
+) -> sqlx::Result<Option<(i64, Account)>> {
     let row: Option<AccountRow> = dispatch!(db, pool => {
         sqlx::query_as(PROFILE_UNLESS_REVOKED)
             .bind(token.sid)
@@ -121,9 +124,7 @@ pub async fn find_account_unless_revoked(
             .fetch_optional(pool)
             .await?
     });
-    Ok(row
-        .filter(|row| row.revoked == 0)
-        .map(AccountRow::into_account))
+    Ok(row.and_then(|row| Some((row.profile_version?, row.into_account()))))
 }
 
 /// Loads an employee with their current department and title.

@@ -8,6 +8,7 @@ use crate::{
     db::{Db, Tx},
     dispatch,
     domain::hr::{CurrentRow, CurrentRows, Spell},
+    repository::sessions,
 };
 
 /// Locks the employee's row until the transaction ends (a write, so that SQLite takes its write
@@ -107,6 +108,8 @@ fn table(spell: Spell) -> &'static str {
 
 /// Ends the employee's current rows of one table on `date`.
 pub async fn close(tx: &mut Tx, spell: Spell, emp_no: i32, date: NaiveDate) -> sqlx::Result<()> {
+    // Here rather than in each caller, so that no change can forget it.
+    sessions::touch_profile(tx, emp_no).await?;
     let sql = format!(
         "UPDATE {} SET to_date = ? WHERE emp_no = ? AND to_date = '9999-01-01'",
         table(spell)
@@ -129,6 +132,7 @@ pub async fn open(
     value: &str,
     date: NaiveDate,
 ) -> sqlx::Result<()> {
+    sessions::touch_profile(tx, emp_no).await?;
     let sql = match spell {
         Spell::Department => {
             "INSERT INTO dept_emp (emp_no, dept_no, from_date, to_date) VALUES (?, ?, ?, '9999-01-01')"

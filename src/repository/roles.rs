@@ -4,6 +4,7 @@ use crate::{
     db::{Db, Tx},
     dispatch,
     domain::scope::Role,
+    repository::sessions,
 };
 
 // UNION (not UNION ALL) folds an employee's several current rows into one role; each branch is a
@@ -48,6 +49,7 @@ pub async fn granted(tx: &mut Tx, emp_no: i32) -> sqlx::Result<Vec<Role>> {
 
 /// Makes `roles` the employee's granted roles, inside the caller's transaction.
 pub async fn replace(tx: &mut Tx, emp_no: i32, roles: &[Role]) -> sqlx::Result<()> {
+    sessions::touch_profile(tx, emp_no).await?;
     dispatch!(&mut *tx, tx => {
         sqlx::query("DELETE FROM employee_roles WHERE emp_no = ?")
             .bind(emp_no)

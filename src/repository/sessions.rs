@@ -55,6 +55,51 @@ pub async fn is_live(db: &Db, token: &TokenRef<'_>) -> sqlx::Result<bool> {
     Ok(found.is_some())
 }
 
+/// The profile version of the token's session if it is live at the token's moment: the one
+/// primary-key lookup of a request whose profile is cached (`None`: refuse the token).
+pub async fn profile_version(db: &Db, token: &TokenRef<'_>) -> sqlx::Result<Option<i64>> {
+    dispatch!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT profile_version FROM sessions WHERE sid = ? AND emp_no = ? AND live_until > ?",
+        )
+        .bind(token.sid)
+        .bind(token.emp_no)
+        .bind(token.now)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+/// Moves the profile version of the employee's sessions, inside the transaction of a change to
+/// what their profile shows: every instance's cached copy stops matching when it commits.
+pub async fn touch_profile(tx: &mut Tx, emp_no: i32) -> sqlx::Result<()> {
+    dispatch!(&mut *tx, tx => {
+        sqlx::query(
+            "UPDATE sessions SET profile_version = profile_version + 1 \
+             WHERE emp_no = ? AND live_until > 0",
+        )
+        .bind(emp_no)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+    })
+}
+
+/// [`touch_profile`] for the department's current managers (before their rows are closed).
+pub async fn touch_managers_of(tx: &mut Tx, dept_no: &str) -> sqlx::Result<()> {
+    dispatch!(&mut *tx, tx => {
+        sqlx::query(
+            "UPDATE sessions SET profile_version = profile_version + 1 \
+             WHERE live_until > 0 AND emp_no IN (SELECT m.emp_no FROM dept_manager m \
+             WHERE m.dept_no = ? AND m.to_date = '9999-01-01')",
+        )
+        .bind(dept_no)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+    })
+}
+
 /// A session, without lock.
 pub async fn find(db: &Db, sid: &str) -> sqlx::Result<Option<Session>> {
     let sql = select_sessions!("WHERE sid = ?");

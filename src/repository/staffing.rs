@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::{db::Tx, dispatch, domain::hr::NewHire};
+use crate::{db::Tx, dispatch, domain::hr::NewHire, repository::sessions};
 
 /// The next emp_no: past every number given out and every employee (rows may be added by seeding
 /// or by hand). The allocator's row is locked first and stays locked until the transaction ends,
@@ -115,6 +115,7 @@ pub async fn current_managers(tx: &mut Tx, dept_no: &str) -> sqlx::Result<Vec<(i
 
 /// Ends the department's current manager rows on `date`.
 pub async fn close_managers(tx: &mut Tx, dept_no: &str, date: NaiveDate) -> sqlx::Result<()> {
+    sessions::touch_managers_of(tx, dept_no).await?;
     dispatch!(&mut *tx, tx => {
         sqlx::query("UPDATE dept_manager SET to_date = ? WHERE dept_no = ? AND to_date = '9999-01-01'")
             .bind(date)

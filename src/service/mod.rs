@@ -8,6 +8,7 @@ pub mod etag;
 pub mod hr;
 pub mod jwt;
 pub mod password;
+pub mod profiles;
 pub mod sessions;
 pub mod throttle;
 pub mod verifier;

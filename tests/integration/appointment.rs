@@ -11,7 +11,7 @@ use crate::{
     hr::{audit_of, hr_token},
 };
 
-async fn appoint(
+pub(crate) async fn appoint(
     app: &Router,
     token: &str,
     dept_no: &str,

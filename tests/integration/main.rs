@@ -37,6 +37,7 @@ mod pages;
 mod paging;
 mod passwords;
 mod plans;
+mod profiles;
 mod refresh;
 mod renewal;
 mod repository;

@@ -179,14 +179,19 @@ async fn profile_with_the_revocation_check(db: Db) {
     let found = repo::find_account_unless_revoked(&db, &token_of(500222, &live))
         .await
         .unwrap();
-    let found = found.expect("live session");
+    let (version, found) = found.expect("live session");
+    assert_eq!(
+        version, 0,
+        "a new session reads its profile's first version"
+    );
     assert_eq!(found.profile.emp_no, 500222);
     assert_eq!(found.roles, [Role::Employee, Role::Hr, Role::Admin]);
     let former_sid = start_session(&db, FORMER_EMP_NO).await;
     let former = repo::find_account_unless_revoked(&db, &token_of(FORMER_EMP_NO, &former_sid))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .1;
     assert!(former.roles.is_empty(), "a former employee holds no role");
     let dead = start_session(&db, 500222).await;
     assert!(end(&db, &dead).await);

@@ -21,6 +21,7 @@ use crate::{
     repository::{employees, roles, sessions},
     service::{
         jwt::JwtKeys,
+        profiles::{self, ProfileCache},
         sessions::{Issued, SessionService},
         throttle::LoginThrottle,
         verifier::Verifier,
@@ -99,6 +100,7 @@ pub struct AuthService {
     sessions: Arc<SessionService>,
     throttle: Arc<LoginThrottle>,
     verifier: Verifier,
+    profiles: Arc<ProfileCache>,
 }
 
 impl AuthService {
@@ -122,6 +124,7 @@ impl AuthService {
             sessions,
             throttle: Arc::new(throttle),
             verifier: Verifier::new(config.bcrypt_cost).await?,
+            profiles: Arc::new(ProfileCache::new(profiles::CAPACITY)),
         })
     }
 
@@ -143,13 +146,24 @@ impl AuthService {
         Ok(roles::held(&self.db, emp_no).await?)
     }
 
-    /// The profile and roles of a token's employee, in one query that also checks the token's
-    /// session is live. A token of an ended session, or of an employee who no longer exists,
-    /// proves nothing.
+    /// The profile and roles of a token's employee. A token of an ended session, or of an
+    /// employee who no longer exists, proves nothing. One primary-key lookup (the session's row)
+    /// when this instance holds the profile at the session's version; else one query that reads
+    /// the profile and checks the session together (see [`crate::service::profiles`]).
+    #[tracing::instrument(skip_all)]
     pub async fn account(&self, token: &TokenRef<'_>) -> Result<Account, Error> {
-        employees::find_account_unless_revoked(&self.db, token)
+        let version = sessions::profile_version(&self.db, token)
             .await?
-            .ok_or(Error::InvalidToken)
+            .ok_or(Error::InvalidToken)?;
+        if let Some(account) = self.profiles.get(token.sid, token.emp_no, version) {
+            return Ok(account);
+        }
+        let (version, account) = employees::find_account_unless_revoked(&self.db, token)
+            .await?
+            .ok_or(Error::InvalidToken)?;
+        self.profiles
+            .put(token.sid, token.emp_no, version, account.clone());
+        Ok(account)
     }
 
     /// `InvalidToken` unless the token's session is live.
