@@ -9,6 +9,7 @@ bars = [
     ("primary key (mariadb-slap, 64)", results["pk_ceiling_slap"]["qps"]),
     ("primary key (sqlx, 64)", results["pk_ceiling_sqlx"]["rps"]),
     ("profile query (sqlx, 64)", results["raw_lookup"]["rps"]),
+    ("GET /healthz, no database (64)", results["healthz"]["rps"]),
     ("GET /users/me (64)", results["users_me"]["rps"]),
     ("GET /users/me during logins", results["users_me_during_logins"]["rps"]),
     ("POST /token (8)", results["token"]["rps"]),
