@@ -88,6 +88,10 @@ impl Metrics {
                 "sessions_revoked_total",
                 "Sessions ended before their time, by reason."
             );
+            describe_counter!(
+                "profile_cache_total",
+                "Profiles behind authenticated requests: hit (this instance's copy, at the session's version) or miss (read)."
+            );
             describe_gauge!(
                 "db_pool_connections",
                 "Database connections, by state (in_use, idle)."
@@ -108,6 +112,9 @@ impl Metrics {
             gauge!("http_requests_in_flight").set(0.0);
             for outcome in LoginOutcome::ALL {
                 counter!("logins_total", "outcome" => outcome.label()).absolute(0);
+            }
+            for outcome in ["hit", "miss"] {
+                counter!("profile_cache_total", "outcome" => outcome).absolute(0);
             }
         });
         Self(Some(Arc::new(Recording {
@@ -159,6 +166,12 @@ impl Metrics {
             counter!("logins_total", "outcome" => outcome.label()).increment(1);
             recording.history.login(this_minute(), outcome);
         });
+    }
+
+    /// An authenticated request's profile: this instance's copy (`hit`) or the profile query.
+    pub fn profile_cache(&self, hit: bool) {
+        let outcome = if hit { "hit" } else { "miss" };
+        self.record(|_| counter!("profile_cache_total", "outcome" => outcome).increment(1));
     }
 
     /// `count` sessions ended for `reason` (logout, revocation, password change, termination…).

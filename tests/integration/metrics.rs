@@ -1,5 +1,6 @@
 //! `/metrics`: what is counted (requests by route template, logins by outcome, revocations,
-//! pool and bcrypt gauges, build info), in an exposition promtool accepts.
+//! profile cache hits and misses, pool and bcrypt gauges, build info), in an exposition promtool
+//! accepts.
 
 use std::io::Write;
 
@@ -70,6 +71,9 @@ async fn requests_logins_and_revocations_are_counted(db: Db) {
         Some(0.0),
         "every outcome is there from the start"
     );
+    // The first /users/me reads the profile, the next two are answered from the copy.
+    let cache = |o: &str| value(&text, "profile_cache_total", &[&format!("outcome=\"{o}\"")]);
+    assert_eq!((cache("miss"), cache("hit")), (Some(1.0), Some(2.0)));
     let me = ["route=\"/users/me\"", "method=\"GET\"", "status=\"200\""];
     assert_eq!(value(&text, "http_requests_total", &me), Some(3.0));
     assert_eq!(

@@ -155,7 +155,9 @@ impl AuthService {
         let version = sessions::profile_version(&self.db, token)
             .await?
             .ok_or(Error::InvalidToken)?;
-        if let Some(account) = self.profiles.get(token.sid, token.emp_no, version) {
+        let kept = self.profiles.get(token.sid, token.emp_no, version);
+        self.sessions.metrics().profile_cache(kept.is_some());
+        if let Some(account) = kept {
             return Ok(account);
         }
         let (version, account) = employees::find_account_unless_revoked(&self.db, token)
