@@ -6,10 +6,10 @@ import sys
 here = pathlib.Path(__file__).parent
 results = json.loads((here / "results.json").read_text())
 bars = [
-    ("primary key (mariadb-slap, 64)", results["pk_ceiling_slap"]["qps"]),
-    ("primary key (sqlx, 64)", results["pk_ceiling_sqlx"]["rps"]),
+    ("primary key (mariadb-slap, 64)", results["one_lookup"]["pk_slap_qps"]),
+    ("primary key (sqlx, 64)", results["one_lookup"]["pk_sqlx_qps"]),
     ("profile query (sqlx, 64)", results["raw_lookup"]["rps"]),
-    ("GET /healthz, no database (64)", results["healthz"]["rps"]),
+    ("GET /healthz, no database (64)", results["one_lookup"]["healthz_rps"]),
     ("GET /users/me (64)", results["users_me"]["rps"]),
     ("GET /users/me during logins", results["users_me_during_logins"]["rps"]),
     ("POST /token (8)", results["token"]["rps"]),

@@ -8,7 +8,9 @@ use std::{
 };
 
 use axum::http::Method;
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{
+    Counter, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
@@ -35,6 +37,10 @@ struct Recording {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     history: History,
+    /// Registered once: counted on every authenticated request, so an atomic add, not a
+    /// look-up of the series by its labels.
+    profile_hit: Counter,
+    profile_miss: Counter,
 }
 
 /// Minutes since the Unix epoch.
@@ -113,14 +119,19 @@ impl Metrics {
             for outcome in LoginOutcome::ALL {
                 counter!("logins_total", "outcome" => outcome.label()).absolute(0);
             }
-            for outcome in ["hit", "miss"] {
-                counter!("profile_cache_total", "outcome" => outcome).absolute(0);
-            }
+        });
+        let (profile_hit, profile_miss) = metrics::with_local_recorder(&recorder, || {
+            (
+                counter!("profile_cache_total", "outcome" => "hit"),
+                counter!("profile_cache_total", "outcome" => "miss"),
+            )
         });
         Self(Some(Arc::new(Recording {
             recorder,
             handle,
             history: History::default(),
+            profile_hit,
+            profile_miss,
         })))
     }
 
@@ -170,8 +181,12 @@ impl Metrics {
 
     /// An authenticated request's profile: this instance's copy (`hit`) or the profile query.
     pub fn profile_cache(&self, hit: bool) {
-        let outcome = if hit { "hit" } else { "miss" };
-        self.record(|_| counter!("profile_cache_total", "outcome" => outcome).increment(1));
+        if let Some(recording) = &self.0 {
+            match hit {
+                true => recording.profile_hit.increment(1),
+                false => recording.profile_miss.increment(1),
+            }
+        }
     }
 
     /// `count` sessions ended for `reason` (logout, revocation, password change, termination…).
