@@ -9,7 +9,7 @@ use std::{
 
 use axum::http::Method;
 use metrics::{
-    Counter, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+    Counter, Gauge, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
 };
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
@@ -18,6 +18,7 @@ use metrics_exporter_prometheus::{
 use super::{
     LoginOutcome, PoolUse,
     history::{History, Minute},
+    series::{Series, SeriesCache},
 };
 use crate::service::password::Load;
 
@@ -41,6 +42,8 @@ struct Recording {
     /// look-up of the series by its labels.
     profile_hit: Counter,
     profile_miss: Counter,
+    in_flight: Gauge,
+    series: SeriesCache,
 }
 
 /// Minutes since the Unix epoch.
@@ -120,18 +123,22 @@ impl Metrics {
                 counter!("logins_total", "outcome" => outcome.label()).absolute(0);
             }
         });
-        let (profile_hit, profile_miss) = metrics::with_local_recorder(&recorder, || {
-            (
-                counter!("profile_cache_total", "outcome" => "hit"),
-                counter!("profile_cache_total", "outcome" => "miss"),
-            )
-        });
+        let (profile_hit, profile_miss, in_flight) =
+            metrics::with_local_recorder(&recorder, || {
+                (
+                    counter!("profile_cache_total", "outcome" => "hit"),
+                    counter!("profile_cache_total", "outcome" => "miss"),
+                    gauge!("http_requests_in_flight"),
+                )
+            });
         Self(Some(Arc::new(Recording {
             recorder,
             handle,
             history: History::default(),
             profile_hit,
             profile_miss,
+            in_flight,
+            series: SeriesCache::default(),
         })))
     }
 
@@ -151,25 +158,34 @@ impl Metrics {
 
     /// A request answered: `route` is the matched template (or `unmatched`), never the raw path.
     pub fn request(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
-        self.record(|recording| {
-            let method = method_label(method);
-            let labels = [
-                ("route", route.to_owned()),
-                ("method", method.to_owned()),
-                ("status", status.to_string()),
-            ];
-            counter!("http_requests_total", &labels).increment(1);
-            histogram!(REQUEST_DURATION, &labels).record(elapsed.as_secs_f64());
-            let key = format!("{method} {route}");
-            recording
-                .history
-                .request(this_minute(), &key, elapsed.as_secs_f64());
+        let Some(recording) = &self.0 else { return };
+        let method = method_label(method);
+        let series = recording.series.get_or_register(route, method, status, || {
+            metrics::with_local_recorder(&recording.recorder, || {
+                let labels = [
+                    ("route", route.to_owned()),
+                    ("method", method.to_owned()),
+                    ("status", status.to_string()),
+                ];
+                Series {
+                    counter: counter!("http_requests_total", &labels),
+                    histogram: histogram!(REQUEST_DURATION, &labels),
+                    history_key: format!("{method} {route}").into(),
+                }
+            })
         });
+        series.counter.increment(1);
+        series.histogram.record(elapsed.as_secs_f64());
+        recording
+            .history
+            .request(this_minute(), &series.history_key, elapsed.as_secs_f64());
     }
 
     /// One more (`+1.0`) or one fewer (`-1.0`) request in flight.
     pub fn in_flight(&self, change: f64) {
-        self.record(|_| gauge!("http_requests_in_flight").increment(change));
+        if let Some(recording) = &self.0 {
+            recording.in_flight.increment(change);
+        }
     }
 
     pub fn login(&self, outcome: LoginOutcome) {

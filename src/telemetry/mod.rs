@@ -3,6 +3,7 @@
 
 pub mod history;
 pub mod metrics;
+mod series;
 
 use clap::ValueEnum;
 use tracing_subscriber::{EnvFilter, fmt::MakeWriter};
