@@ -44,15 +44,7 @@ pub async fn insert(tx: &mut Tx, session: &Session) -> sqlx::Result<()> {
 /// Whether the token's session is live at the token's moment (the guards' look-up; the
 /// statements that read data check it in a column of their own).
 pub async fn is_live(db: &Db, token: &TokenRef<'_>) -> sqlx::Result<bool> {
-    let found: Option<i64> = dispatch!(db, pool => {
-        sqlx::query_scalar("SELECT 1 FROM sessions WHERE sid = ? AND emp_no = ? AND live_until > ?")
-            .bind(token.sid)
-            .bind(token.emp_no)
-            .bind(token.now)
-            .fetch_optional(pool)
-            .await?
-    });
-    Ok(found.is_some())
+    Ok(profile_version(db, token).await?.is_some())
 }
 
 /// The profile version of the token's session if it is live at the token's moment: the one

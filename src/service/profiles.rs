@@ -61,12 +61,9 @@ impl ProfileCache {
         self.entries.insert(sid.to_owned(), Arc::new(entry));
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
