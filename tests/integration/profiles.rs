@@ -1,7 +1,7 @@
 //! The profiles an instance keeps for live sessions (issue 15), on both backends: an HR change
 //! made through one instance shows on the next request to another that holds the old copy, a
-//! copy is served only for its own session and employee, and what is kept is answered from the
-//! session's row alone.
+//! copy is served only for its own session and employee, what is kept is answered from the
+//! session's row alone, and changes, logins and reads at once neither fail nor leave a stale copy.
 
 use axum::{Router, http::StatusCode};
 use employees::db::Db;
@@ -146,3 +146,48 @@ dual_test!(
     own_session_only,
     a_copy_is_served_to_its_own_session_and_employee_only
 );
+
+async fn changes_logins_and_reads_at_once(db: Db) {
+    seeded(&db).await;
+    let reader = employees::app(state(db.clone()).await);
+    let writer = employees::app(state(db.clone()).await);
+    let hr = hr_token(&writer, &db).await;
+    let pranav = login(&reader, PRANAV).await;
+    assert_eq!(me(&reader, &pranav).await["title"], "Senior Engineer");
+
+    // Two HR changes of Pranav, three logins of his and twenty reads of his profile, all at
+    // once on two instances: the changes bump the sessions the logins are inserting and the
+    // reads are caching. Nothing may fail, and the copy must end at the last change.
+    let mut work = tokio::task::JoinSet::new();
+    for (uri, body) in [
+        (
+            "/employees/10198/title",
+            json!({"title": "Staff", "from_date": "2020-01-01"}),
+        ),
+        (
+            "/employees/10198/department",
+            json!({"dept_no": "d004", "from_date": "2021-01-01"}),
+        ),
+    ] {
+        let (writer, hr) = (writer.clone(), hr.clone());
+        work.spawn(async move { post_as(&writer, &hr, uri, body).await.status });
+    }
+    for _ in 0..3 {
+        let reader = reader.clone();
+        let body = format!("username={PRANAV}&password=password");
+        work.spawn(async move { post_token(&reader, &body).await.status });
+    }
+    for _ in 0..20 {
+        let (reader, pranav) = (reader.clone(), pranav.clone());
+        work.spawn(async move { get_as(&reader, &pranav, "/users/me").await.status });
+    }
+    for status in work.join_all().await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    let after = me(&reader, &pranav).await;
+    assert_eq!(
+        (after["title"].as_str(), after["department"].as_str()),
+        (Some("Staff"), Some("Production"))
+    );
+}
+dual_test!(at_once, changes_logins_and_reads_at_once);
