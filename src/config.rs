@@ -121,6 +121,16 @@ pub struct Config {
           value_parser = value_parser!(u32).range(0..=300))]
     pub refresh_reuse_grace_seconds: u32,
 
+    /// A session rotates its refresh token at most this many times a minute; more is `429`.
+    #[arg(long, env = "REFRESH_MAX_PER_MINUTE", global = true, default_value_t = 12,
+          value_parser = value_parser!(u32).range(1..=600))]
+    pub refresh_max_per_minute: u32,
+
+    /// An employee keeps at most this many live sessions: a login past it ends the oldest.
+    #[arg(long, env = "SESSIONS_PER_EMPLOYEE", global = true, default_value_t = 20,
+          value_parser = value_parser!(u32).range(1..=1000))]
+    pub sessions_per_employee: u32,
+
     /// `iss` claim issued and required.
     #[arg(long, env = "JWT_ISSUER", global = true, default_value = "employees")]
     pub jwt_issuer: String,
@@ -435,6 +445,8 @@ impl Config {
             idle: Duration::from_secs(u64::from(self.session_idle_minutes) * 60),
             max: Duration::from_secs(u64::from(self.session_max_days) * 24 * 3600),
             reuse_grace: Duration::from_secs(u64::from(self.refresh_reuse_grace_seconds)),
+            refreshes_per_minute: self.refresh_max_per_minute,
+            sessions_per_employee: self.sessions_per_employee,
         }
     }
 }

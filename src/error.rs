@@ -43,6 +43,9 @@ pub enum Error {
     InvalidBody(Vec<FieldError>),
     #[error("too many failed login attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// One session rotated its refresh token too often this minute.
+    #[error("too many refreshes")]
+    TooManyRefreshes { retry_after_secs: u64 },
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// A framework extractor refused the request (body too large, unreadable query, ...).
@@ -154,7 +157,9 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyAttempts { .. } | Error::TooManyRefreshes { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Rejected { status, .. } => *status,
             Error::PasswordRule(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -226,6 +231,14 @@ impl IntoResponse for Error {
             }
             Error::TooManyAttempts { retry_after_secs } => {
                 let mut response = detail(status, "Too many failed login attempts");
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_secs.max(1)),
+                );
+                response
+            }
+            Error::TooManyRefreshes { retry_after_secs } => {
+                let mut response = detail(status, "Too many refreshes of this session");
                 response.headers_mut().insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(retry_after_secs.max(1)),

@@ -14,13 +14,17 @@ use crate::{
         audit::AuditService,
         auth::{AuthConfig, AuthService},
         directory::DirectoryService,
+        housekeeping::Housekeeping,
         hr::HrService,
         jwt::JwtKeys,
-        sessions::SessionService,
+        sessions::{RefreshKey, SessionService},
     },
     state::{AppState, Services, WebSettings},
     telemetry::metrics::Metrics,
 };
+
+/// How often each instance deletes sessions and idempotency keys that no longer count.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// Runs one subcommand to completion.
 pub async fn run(config: Config, command: Command) -> Result<(), Error> {
@@ -110,7 +114,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         MetricsAddress::Off => Metrics::off(),
     };
     let policy = config.session_policy();
-    let sessions = SessionService::new(db.clone(), jwt.clone(), policy, metrics.clone());
+    let key = RefreshKey::derive(&secret);
+    let sessions = SessionService::new(db.clone(), jwt.clone(), policy, key, metrics.clone());
     let auth = AuthService::new(
         db.clone(),
         jwt,
@@ -158,6 +163,8 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
             state.db.clone(),
         ));
     }
+    let housekeeping = Housekeeping::new(state.db.clone(), state.auth.jwt().clock().clone());
+    tokio::spawn(housekeeping.run_forever(HOUSEKEEPING_EVERY));
     crate::server::raise_open_files_limit();
     crate::server::serve(
         listener,

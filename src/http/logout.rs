@@ -51,7 +51,6 @@ pub async fn logout(
     if let Err(error) = ended.await {
         return error.into_response();
     }
-    state.auth.sessions().purge().await;
     match user.source {
         TokenSource::Cookie => (clear, Redirect::to("/login")).into_response(),
         TokenSource::Header => StatusCode::NO_CONTENT.into_response(),

@@ -14,6 +14,7 @@ use axum::{
 use axum_extra::extract::{CookieJar, cookie::Cookie};
 
 use crate::{
+    error::Error,
     http::{browser::wants_html, client::origin_of},
     service::sessions::RefreshError,
     state::AppState,
@@ -72,6 +73,10 @@ pub async fn renew(State(state): State<AppState>, request: Request, next: Next) 
         }
         // The database is unreachable: say so, rather than log the browser out.
         Err(RefreshError::Internal(error)) => error.into_response(),
+        // A live session renewing in a loop: slowed down, not logged out.
+        Err(RefreshError::TooFrequent { retry_after_secs }) => {
+            Error::TooManyRefreshes { retry_after_secs }.into_response()
+        }
         // The session is over: the request goes on unauthenticated, and the cookies are dropped.
         Err(_) => {
             let response = next.run(request).await;

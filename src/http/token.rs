@@ -77,6 +77,9 @@ impl From<RefreshError> for Error {
                 OAuthCode::InvalidScope,
                 format!("Scope not granted to this session: {scope}"),
             ),
+            RefreshError::TooFrequent { retry_after_secs } => {
+                return Error::TooManyRefreshes { retry_after_secs };
+            }
             RefreshError::Internal(error) => return error,
         };
         OAuthError::new(code, description).into()

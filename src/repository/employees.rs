@@ -170,3 +170,44 @@ pub async fn set_password_hash(tx: &mut Tx, emp_no: i32, hash: &str) -> sqlx::Re
             .map(drop)
     })
 }
+
+/// Locks the employee's row for a login's transaction (the lock a termination, a role change
+/// and a password change take first) and reads, after any of them that committed meanwhile,
+/// the password hash and whether the employee is still active. MySQL reads with a locking read,
+/// which sees the newest committed rows whatever the transaction read before.
+pub async fn lock_for_login(
+    tx: &mut Tx,
+    emp_no: i32,
+) -> sqlx::Result<Option<(Option<String>, bool)>> {
+    macro_rules! state {
+        () => {
+            "SELECT e.password, CASE WHEN EXISTS (SELECT 1 FROM dept_emp de \
+             WHERE de.emp_no = e.emp_no AND de.to_date = '9999-01-01') THEN 1 ELSE 0 END \
+             FROM employees e WHERE e.emp_no = ?"
+        };
+    }
+    let row: Option<(Option<String>, i64)> = match tx {
+        Tx::MySql(tx) => {
+            sqlx::query("UPDATE employees SET emp_no = emp_no WHERE emp_no = ?")
+                .bind(emp_no)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query_as(concat!(state!(), " LOCK IN SHARE MODE"))
+                .bind(emp_no)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+        Tx::Sqlite(tx) => {
+            // A write first: SQLite takes its one write lock here, as the changes do.
+            sqlx::query("UPDATE employees SET emp_no = emp_no WHERE emp_no = ?")
+                .bind(emp_no)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query_as(state!())
+                .bind(emp_no)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+    };
+    Ok(row.map(|(hash, active)| (hash, active != 0)))
+}

@@ -82,12 +82,12 @@ pub async fn keep(tx: &mut Tx, slot: &Slot<'_>, answer: &Answer<'_>, now: i64) -
 
 /// Deletes the answers older than `before`, outside any change's transaction (housekeeping: they
 /// no longer count anyway).
-pub async fn purge(db: &Db, before: i64) -> sqlx::Result<()> {
+pub async fn purge(db: &Db, before: i64) -> sqlx::Result<u64> {
     dispatch!(db, pool => {
         sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
             .bind(before)
             .execute(pool)
             .await
-            .map(drop)
+            .map(|done| done.rows_affected())
     })
 }

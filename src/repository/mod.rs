@@ -6,6 +6,7 @@ pub mod directory;
 pub mod employees;
 pub mod hr;
 pub mod idempotency;
+pub mod refresh;
 pub mod roles;
 pub mod seed;
 pub mod sessions;

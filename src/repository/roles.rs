@@ -19,6 +19,24 @@ pub async fn held(db: &Db, emp_no: i32) -> sqlx::Result<Vec<Role>> {
     let names: Vec<String> = dispatch!(db, pool => {
         sqlx::query_scalar(HELD).bind(emp_no).bind(emp_no).bind(emp_no).fetch_all(pool).await?
     });
+    Ok(roles_of(&names))
+}
+
+/// [`held`], inside a transaction that has locked the employee or the session: what a login or
+/// a refresh grants is read after any termination or role change that committed before it.
+pub async fn held_in(tx: &mut Tx, emp_no: i32) -> sqlx::Result<Vec<Role>> {
+    let names: Vec<String> = dispatch!(&mut *tx, tx => {
+        sqlx::query_scalar(HELD)
+            .bind(emp_no)
+            .bind(emp_no)
+            .bind(emp_no)
+            .fetch_all(&mut **tx)
+            .await?
+    });
+    Ok(roles_of(&names))
+}
+
+fn roles_of(names: &[String]) -> Vec<Role> {
     let mut roles: Vec<Role> = names
         .iter()
         .filter_map(|name| match name.as_str() {
@@ -28,7 +46,7 @@ pub async fn held(db: &Db, emp_no: i32) -> sqlx::Result<Vec<Role>> {
         })
         .collect();
     roles.sort_unstable();
-    Ok(roles)
+    roles
 }
 
 /// The roles granted to the employee (`hr`, `admin`), inside the caller's transaction.

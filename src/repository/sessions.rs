@@ -118,19 +118,6 @@ pub async fn live_of(db: &Db, emp_no: i32, now: i64) -> sqlx::Result<Vec<Session
     dispatch!(db, pool => sqlx::query_as(sql).bind(emp_no).bind(now).fetch_all(pool).await)
 }
 
-/// Records a refresh: the session's last use and its new idle end.
-pub async fn touch(tx: &mut Tx, sid: &str, now: i64, live_until: i64) -> sqlx::Result<()> {
-    dispatch!(&mut *tx, tx => {
-        sqlx::query("UPDATE sessions SET last_used_at = ?, live_until = ? WHERE sid = ?")
-            .bind(now)
-            .bind(live_until)
-            .bind(sid)
-            .execute(&mut **tx)
-            .await
-            .map(drop)
-    })
-}
-
 /// Ends a live session; `false` when it was not live.
 pub async fn end(tx: &mut Tx, sid: &str, now: i64) -> sqlx::Result<bool> {
     let done = dispatch!(&mut *tx, tx => {
@@ -165,7 +152,8 @@ pub async fn end_all(tx: &mut Tx, emp_no: i32, keep: Option<&str>, now: i64) -> 
     Ok(done)
 }
 
-/// Stores a refresh token's hash.
+/// Stores a refresh token's hash: tokens of this kind are no longer issued (see
+/// [`crate::repository::refresh`]); this writes the rows an upgraded database still holds.
 pub async fn add_refresh(tx: &mut Tx, hash: &str, sid: &str, now: i64) -> sqlx::Result<()> {
     dispatch!(&mut *tx, tx => {
         sqlx::query(
@@ -185,6 +173,16 @@ pub async fn find_refresh(db: &Db, hash: &str) -> sqlx::Result<Option<RefreshTok
     dispatch!(db, pool => {
         sqlx::query_as("SELECT sid, issued_at, spent_at FROM refresh_tokens WHERE token_hash = ?")
             .bind(hash)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// The generation of the session's current refresh token (introspection's look-up).
+pub async fn refresh_generation(db: &Db, sid: &str) -> sqlx::Result<Option<i64>> {
+    dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT refresh_generation FROM sessions WHERE sid = ?")
+            .bind(sid)
             .fetch_optional(pool)
             .await
     })

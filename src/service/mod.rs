@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cursor;
 pub mod directory;
 pub mod etag;
+pub mod housekeeping;
 pub mod hr;
 pub mod jwt;
 pub mod password;

@@ -17,7 +17,7 @@ use employees::{
         directory::DirectoryService,
         hr::HrService,
         jwt::JwtKeys,
-        sessions::{SessionPolicy, SessionService},
+        sessions::{RefreshKey, SessionPolicy, SessionService},
     },
     state::{AppState, Limits, Services, WebSettings},
     telemetry::metrics::Metrics,
@@ -70,6 +70,8 @@ pub fn session_policy() -> SessionPolicy {
         idle: Duration::from_secs(24 * 3600),
         max: Duration::from_secs(7 * 24 * 3600),
         reuse_grace: Duration::from_secs(10),
+        refreshes_per_minute: 12,
+        sessions_per_employee: 20,
     }
 }
 
@@ -109,6 +111,7 @@ pub async fn auth_service_with(
         db.clone(),
         jwt.clone(),
         policy,
+        RefreshKey::derive(SECRET),
         Metrics::on(db.backend_name()),
     ));
     AuthService::new(

@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 use serde_json::json;
 
-use super::{AuthService, Device, Granted, Login, LoginError, LoginRequest, parse_scopes};
+use super::{AuthService, Device, Granted, Login, LoginError, LoginRequest, Started, parse_scopes};
 use crate::{
     domain::{
         normalize_email,
@@ -14,12 +14,11 @@ use crate::{
     error::Error,
     repository::{
         audit::{self, Entry},
-        employees,
+        employees, roles,
     },
     retry::{Idempotent, retry},
     service::{
         password,
-        sessions::Issued,
         throttle::{Client, Refused},
     },
 };
@@ -36,35 +35,48 @@ impl AuthService {
             user_agent: request.user_agent.clone(),
         };
         let mut subject = None;
-        let outcome = match self.attempt(request, &mut subject).await {
+        let password = request.password.clone();
+        let judged = match self.attempt(request, &mut subject).await {
             Err(error @ (LoginError::Incorrect | LoginError::Inactive)) => Err(error),
             Err(unjudged) => return Err(unjudged),
-            Ok(granted) => Ok(granted),
-        };
-        let (action, details) = match &outcome {
-            Ok(granted) => ("login.success", json!({"scope": granted.scope.to_claim()})),
-            Err(LoginError::Inactive) => ("login.failure", json!({"reason": "inactive"})),
-            Err(_) => ("login.failure", json!({"reason": "incorrect"})),
-        };
-        let entry = Entry {
-            actor: outcome.as_ref().ok().map(|granted| granted.emp_no),
-            action,
-            emp_no: subject,
-            ip: origin.ip_text(),
-            user_agent: origin.user_agent.as_deref(),
-            details,
-        };
-        match outcome {
             Ok(granted) => {
-                let start = || self.start_session(&granted, &entry, &origin);
-                let issued = retry("login", Idempotent::No, start).await?;
+                if let Some(pause) = &self.pause {
+                    pause.hold().await;
+                }
+                let start = || self.start_session(&granted, &origin);
+                match retry("login", Idempotent::No, start).await? {
+                    Started::Issued(issued) => Ok((issued, granted)),
+                    // Refused under the lock: a termination or a password change won the race.
+                    Started::Refused(error @ (LoginError::Incorrect | LoginError::Inactive)) => {
+                        Err(error)
+                    }
+                    Started::Refused(unjudged) => return Err(unjudged),
+                }
+            }
+        };
+        match judged {
+            Ok((issued, granted)) => {
                 tracing::info!("session started");
+                self.converge_cost(granted.emp_no, &granted.hash, password)
+                    .await;
                 Ok(Login {
                     issued,
                     device: granted.device,
                 })
             }
             Err(error) => {
+                let reason = match error {
+                    LoginError::Inactive => "inactive",
+                    _ => "incorrect",
+                };
+                let entry = Entry {
+                    actor: None,
+                    action: "login.failure",
+                    emp_no: subject,
+                    ip: origin.ip_text(),
+                    user_agent: origin.user_agent.as_deref(),
+                    details: json!({"reason": reason}),
+                };
                 let record = || self.record_failure(&entry);
                 retry("failed login", Idempotent::No, record).await?;
                 Err(error)
@@ -72,21 +84,43 @@ impl AuthService {
         }
     }
 
-    /// A success's transaction: the session it starts and its audit entry.
-    async fn start_session(
-        &self,
-        granted: &Granted,
-        entry: &Entry<'_>,
-        origin: &Origin,
-    ) -> Result<Issued, Error> {
+    /// A success's transaction, under the employee's lock (the one a termination, a role change
+    /// and a password change take first): the password and the employment checked again, the
+    /// scopes granted from the roles held now, the session started and the audit entry. So no
+    /// interleaving leaves a session that a termination or a password change should have ended.
+    async fn start_session(&self, granted: &Granted, origin: &Origin) -> Result<Started, Error> {
         let mut tx = self.db.begin().await?;
+        let Some((hash, active)) = employees::lock_for_login(&mut tx, granted.emp_no).await? else {
+            return Ok(Started::Refused(LoginError::Incorrect));
+        };
+        if hash.as_deref() != Some(granted.hash.as_str()) {
+            tracing::info!("login refused: the password changed while it was judged");
+            return Ok(Started::Refused(LoginError::Incorrect));
+        }
+        if !active {
+            tracing::info!("login refused: terminated while the password was judged");
+            return Ok(Started::Refused(LoginError::Inactive));
+        }
+        let held = scopes_of(&roles::held_in(&mut tx, granted.emp_no).await?);
+        let scope = match grant_scopes(&held, granted.requested) {
+            Ok(scope) => scope,
+            Err(error) => return Ok(Started::Refused(error)),
+        };
         let issued = self
             .sessions
-            .start(&mut tx, granted.emp_no, granted.scope, origin);
-        let issued = issued.await?;
-        audit::record(&mut tx, entry).await?;
+            .start(&mut tx, granted.emp_no, scope, origin)
+            .await?;
+        let entry = Entry {
+            actor: Some(granted.emp_no),
+            action: "login.success",
+            emp_no: Some(granted.emp_no),
+            ip: origin.ip_text(),
+            user_agent: origin.user_agent.as_deref(),
+            details: json!({"scope": scope.to_claim()}),
+        };
+        audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
-        Ok(issued)
+        Ok(Started::Issued(issued))
     }
 
     /// A failure's audit entry.
@@ -142,12 +176,10 @@ impl AuthService {
             return Err(LoginError::Inactive);
         }
         self.throttle.trust(request.address, &account).await;
-        self.converge_cost(found.emp_no, &stored, request.password)
-            .await;
-        let scope = self.grant_scopes(found.emp_no, requested).await?;
         Ok(Granted {
             emp_no: found.emp_no,
-            scope,
+            requested,
+            hash: stored,
             device: device.unwrap_or_else(|| Device {
                 id: uuid::Uuid::new_v4().simple().to_string(),
                 account,
@@ -173,17 +205,16 @@ impl AuthService {
             Err(error) => tracing::warn!(%error, "could not re-hash the password"),
         }
     }
+}
 
-    /// The requested scopes when the employee holds them all; none requested means all held
-    /// (RFC 6749 §3.3's default).
-    async fn grant_scopes(&self, emp_no: i32, requested: ScopeSet) -> Result<ScopeSet, LoginError> {
-        let held = scopes_of(&self.roles(emp_no).await?);
-        if requested.is_empty() {
-            return Ok(held);
-        }
-        match requested.iter().find(|scope| !held.contains(*scope)) {
-            Some(missing) => Err(LoginError::ScopeNotHeld(missing)),
-            None => Ok(requested),
-        }
+/// The requested scopes when the employee holds them all; none requested means all held
+/// (RFC 6749 §3.3's default).
+fn grant_scopes(held: &ScopeSet, requested: ScopeSet) -> Result<ScopeSet, LoginError> {
+    if requested.is_empty() {
+        return Ok(*held);
+    }
+    match requested.iter().find(|scope| !held.contains(*scope)) {
+        Some(missing) => Err(LoginError::ScopeNotHeld(missing)),
+        None => Ok(requested),
     }
 }

@@ -70,8 +70,53 @@ pub struct Login {
 /// A password that was judged right, before its session starts.
 struct Granted {
     emp_no: i32,
-    scope: ScopeSet,
+    /// The scopes asked for; what is granted is decided under the employee's lock.
+    requested: ScopeSet,
+    /// The hash the password was judged against: the session starts only if it is still stored.
+    hash: String,
     device: Device,
+}
+
+/// How a login's transaction ended.
+enum Started {
+    Issued(Issued),
+    /// Checked again under the lock: terminated, password changed, or a scope no longer held.
+    Refused(LoginError),
+}
+
+/// Where a test holds a login: after its password was judged right, before its transaction.
+/// Tests make the race with a termination or a password change deterministic with it; the
+/// binary has none.
+#[derive(Clone)]
+pub struct LoginPause {
+    reached: Arc<tokio::sync::Barrier>,
+    release: Arc<tokio::sync::Barrier>,
+}
+
+impl Default for LoginPause {
+    fn default() -> Self {
+        Self {
+            reached: Arc::new(tokio::sync::Barrier::new(2)),
+            release: Arc::new(tokio::sync::Barrier::new(2)),
+        }
+    }
+}
+
+impl LoginPause {
+    /// Returns once a login is held at the pause.
+    pub async fn reached(&self) {
+        self.reached.wait().await;
+    }
+
+    /// Lets the held login go on.
+    pub async fn release(&self) {
+        self.release.wait().await;
+    }
+
+    async fn hold(&self) {
+        self.reached.wait().await;
+        self.release.wait().await;
+    }
 }
 
 /// Why a login was refused.
@@ -101,6 +146,7 @@ pub struct AuthService {
     throttle: Arc<LoginThrottle>,
     verifier: Verifier,
     profiles: Arc<ProfileCache>,
+    pause: Option<LoginPause>,
 }
 
 impl AuthService {
@@ -125,7 +171,14 @@ impl AuthService {
             throttle: Arc::new(throttle),
             verifier: Verifier::new(config.bcrypt_cost).await?,
             profiles: Arc::new(ProfileCache::new(profiles::CAPACITY)),
+            pause: None,
         })
+    }
+
+    /// Holds every login at `pause` (tests only: see [`LoginPause`]).
+    pub fn with_pause(mut self, pause: LoginPause) -> Self {
+        self.pause = Some(pause);
+        self
     }
 
     pub fn jwt(&self) -> &JwtKeys {

@@ -5,11 +5,14 @@ use serde_json::{Value, json};
 
 use super::{ChangeRequest, Changed, HrError, HrService};
 use crate::{
-    domain::hr::{Change, CurrentRows, Spell},
+    domain::{
+        hr::{Change, CurrentRows, Spell},
+        scope::Role,
+    },
     repository::{
         audit::{self, Entry},
         directory::names,
-        hr, sessions,
+        hr, roles, sessions,
     },
     retry::{Idempotent, retry},
 };
@@ -32,6 +35,7 @@ impl HrService {
         let now = Utc::now().timestamp();
         // Sessions a termination ends, counted once the change is committed.
         let mut ended = 0;
+        let mut revoked_roles = Vec::new();
         let mut tx = self.db.begin().await?;
         if !hr::lock_employee(&mut tx, emp_no).await? {
             return Err(HrError::NotFound);
@@ -87,6 +91,11 @@ impl HrService {
                     hr::adjust_figures(&mut tx, dept_no, -1, -salary).await?;
                 }
                 ended = sessions::end_all(&mut tx, emp_no, None, Utc::now().timestamp()).await?;
+                // Granted roles end with the employment; the audit entry keeps them.
+                revoked_roles = roles::granted(&mut tx, emp_no).await?;
+                if !revoked_roles.is_empty() {
+                    roles::replace(&mut tx, emp_no, &[]).await?;
+                }
                 if rows.of(Spell::Managing).next().is_some() {
                     // Cards show a department's manager from what each instance keeps.
                     names::bump(&mut tx).await?;
@@ -100,7 +109,7 @@ impl HrService {
             emp_no: Some(emp_no),
             ip: actor.ip.map(|ip| ip.to_string()),
             user_agent: actor.user_agent,
-            details: details(change, date, &rows),
+            details: details(change, date, &rows, &revoked_roles),
         };
         audit::record(&mut tx, &entry).await?;
         let retry = slot.zip(request.retry.as_ref());
@@ -150,7 +159,7 @@ fn check(
 }
 
 /// The audit entry's before and after values.
-fn details(change: &Change, date: NaiveDate, rows: &CurrentRows) -> Value {
+fn details(change: &Change, date: NaiveDate, rows: &CurrentRows, roles: &[Role]) -> Value {
     let before = |spell: Spell| rows.value(spell).map(str::to_owned);
     match change {
         Change::Title(title) => {
@@ -166,6 +175,7 @@ fn details(change: &Change, date: NaiveDate, rows: &CurrentRows) -> Value {
             "dept_no": before(Spell::Department),
             "title": before(Spell::Title),
             "managing": rows.of(Spell::Managing).map(|row| row.value.clone()).collect::<Vec<_>>(),
-        }, "after": {"active": false}}),
+            "roles": roles.iter().map(|role| role.as_str()).collect::<Vec<_>>(),
+        }, "after": {"active": false, "roles": []}}),
     }
 }

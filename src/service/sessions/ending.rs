@@ -1,5 +1,5 @@
 //! Sessions' ends and what is known of them: ending one (logout, the session list), RFC 7009
-//! revocation, RFC 7662 introspection, the list, housekeeping.
+//! revocation, RFC 7662 introspection, the list.
 
 use serde_json::json;
 
@@ -29,9 +29,6 @@ pub struct Active {
     /// `access_token` or `refresh_token`.
     pub token_type: &'static str,
 }
-
-/// How often (in logouts) an instance deletes old sessions.
-const PURGE_EVERY: u64 = 64;
 
 impl SessionService {
     /// Ends a live session, with its audit entry; `owner`: only if it is this employee's.
@@ -76,9 +73,10 @@ impl SessionService {
     /// RFC 7009: ends the session of an access or refresh token; nothing for a token that is
     /// unknown, forged or expired.
     pub async fn revoke(&self, token: &str, origin: &Origin) -> Result<(), Error> {
-        let sid = match self.jwt.validate(token) {
-            Ok(claims) => Some(claims.sid),
-            Err(_) => sessions::find_refresh(&self.db, &hash(token))
+        let sid = match (self.jwt.validate(token), self.key.open(token)) {
+            (Ok(claims), _) => Some(claims.sid),
+            (Err(_), Some(sealed)) => Some(sealed.sid),
+            (Err(_), None) => sessions::find_refresh(&self.db, &hash(token))
                 .await?
                 .map(|found| found.sid),
         };
@@ -106,18 +104,28 @@ impl SessionService {
             }
             return Ok(Some(active_access(claims, emp_no)));
         }
-        let Some(found) = sessions::find_refresh(&self.db, &hash(token)).await? else {
-            return Ok(None);
+        // A refresh token is active while it is its live session's current one.
+        let (sid, current) = match self.key.open(token) {
+            Some(sealed) => (sealed.sid, Some(sealed.generation)),
+            None => match sessions::find_refresh(&self.db, &hash(token)).await? {
+                Some(found) if found.spent_at.is_none() => (found.sid, None),
+                _ => return Ok(None),
+            },
         };
-        let session = match sessions::find(&self.db, &found.sid).await? {
-            Some(session) if found.spent_at.is_none() && session.is_live(now) => session,
+        let session = match sessions::find(&self.db, &sid).await? {
+            Some(session) if session.is_live(now) => session,
             _ => return Ok(None),
         };
+        if let Some(generation) = current
+            && sessions::refresh_generation(&self.db, &sid).await? != Some(generation)
+        {
+            return Ok(None);
+        }
         Ok(Some(Active {
             emp_no: session.emp_no,
             scope: session.scope,
             exp: session.live_until,
-            iat: found.issued_at,
+            iat: session.last_used_at,
             sid: session.sid,
             token_type: "refresh_token",
         }))
@@ -126,21 +134,6 @@ impl SessionService {
     /// The employee's live sessions, newest first.
     pub async fn list(&self, emp_no: i32) -> Result<Vec<Session>, Error> {
         Ok(sessions::live_of(&self.db, emp_no, self.now()).await?)
-    }
-
-    /// Deletes sessions that ended more than a day ago, at one call in [`PURGE_EVERY`] (the first
-    /// included): housekeeping, which need not compete with every logout's writes. A failure only
-    /// delays it.
-    pub async fn purge(&self) {
-        let calls = self
-            .purges
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if !calls.is_multiple_of(PURGE_EVERY) {
-            return;
-        }
-        if let Err(error) = sessions::purge(&self.db, self.now() - 24 * 3600).await {
-            tracing::warn!(%error, "could not purge ended sessions");
-        }
     }
 }
 

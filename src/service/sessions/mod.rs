@@ -5,24 +5,29 @@
 //! tells whether a token still works.
 
 mod ending;
+mod refresh;
+mod token;
 
 pub use ending::Active;
+pub use token::RefreshKey;
 
 use std::{sync::Arc, time::Duration};
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use self::ending::revocation;
 use crate::{
     db::{Db, Tx},
     domain::{
-        scope::{Scope, ScopeSet, scopes_of},
+        scope::{Scope, ScopeSet},
         session::{Origin, Session},
     },
     error::Error,
-    repository::{audit, roles, sessions},
-    retry::{Idempotent, Transient, retry},
+    repository::{
+        audit::{self, Entry},
+        refresh as refresh_state, sessions,
+    },
+    retry::Transient,
     service::jwt::JwtKeys,
     telemetry::metrics::Metrics,
 };
@@ -37,6 +42,11 @@ pub struct SessionPolicy {
     /// A spent refresh token presented again this soon after it was spent gets an access token
     /// (no new refresh token) instead of ending the session.
     pub reuse_grace: Duration,
+    /// Rotations a session may make in a minute: a bound on the writes one stolen or looping
+    /// refresh token can cause.
+    pub refreshes_per_minute: u32,
+    /// Live sessions an employee may hold; a login past it ends the oldest.
+    pub sessions_per_employee: u32,
 }
 
 /// Tokens issued to a session by a login or a refresh.
@@ -66,6 +76,9 @@ pub enum RefreshError {
     /// Wider than the session's scope, or than what the employee holds now.
     #[error("scope {0} not granted")]
     Wider(Scope),
+    /// The session rotated `refreshes_per_minute` times this minute already.
+    #[error("too many refreshes")]
+    TooFrequent { retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -90,8 +103,8 @@ pub struct SessionService {
     db: Db,
     jwt: Arc<JwtKeys>,
     policy: SessionPolicy,
-    /// Calls of [`SessionService::purge`]: it deletes only at every `PURGE_EVERY`th.
-    purges: std::sync::atomic::AtomicU64,
+    /// Seals refresh tokens (derived from the token secret).
+    key: RefreshKey,
     metrics: Metrics,
 }
 
@@ -99,8 +112,8 @@ fn secs(duration: Duration) -> i64 {
     i64::try_from(duration.as_secs()).unwrap_or(i64::MAX / 4)
 }
 
-/// The stored form of a refresh token: SHA-256, hex. The token is 256 random bits, so a fast
-/// hash is enough: nobody can guess one from its hash.
+/// The stored form of a refresh token issued before the generations (random, kept as SHA-256
+/// hex): such tokens are still recognised until their sessions end; none is issued any more.
 fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
@@ -108,20 +121,19 @@ fn hash(token: &str) -> String {
         .collect()
 }
 
-fn new_refresh_token() -> String {
-    use rand::Rng;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 impl SessionService {
-    pub fn new(db: Db, jwt: Arc<JwtKeys>, policy: SessionPolicy, metrics: Metrics) -> Self {
+    pub fn new(
+        db: Db,
+        jwt: Arc<JwtKeys>,
+        policy: SessionPolicy,
+        key: RefreshKey,
+        metrics: Metrics,
+    ) -> Self {
         Self {
             db,
             jwt,
             policy,
-            purges: std::sync::atomic::AtomicU64::new(0),
+            key,
             metrics,
         }
     }
@@ -156,8 +168,9 @@ impl SessionService {
         })
     }
 
-    /// Starts a session in the login's transaction: its row, its first refresh token and an
-    /// access token.
+    /// Starts a session in the login's transaction (which holds the employee's lock): its row,
+    /// its first refresh token (generation 0) and an access token; the employee's oldest live
+    /// sessions past the cap end in the same transaction.
     pub async fn start(
         &self,
         tx: &mut Tx,
@@ -183,90 +196,40 @@ impl SessionService {
                 .map(|ua| ua.chars().take(255).collect()),
         };
         sessions::insert(tx, &session).await?;
-        let refresh = new_refresh_token();
-        sessions::add_refresh(tx, &hash(&refresh), &session.sid, now).await?;
+        self.end_beyond_cap(tx, &session, origin).await?;
+        let refresh = self.key.seal(&session.sid, 0);
         self.issue(&session, scope, Some(refresh), now)
     }
 
-    /// `grant_type=refresh_token`: a new access token and a new refresh token, the presented one
-    /// spent. The session's row is locked meanwhile, so that of two refreshes with one token
-    /// exactly one rotates it; the other finds it spent within the grace.
-    #[tracing::instrument(skip_all, fields(sid))]
-    pub async fn refresh(
+    /// Ends the employee's live sessions past the newest `sessions_per_employee` (the new one
+    /// included), with one audit entry: logins in a loop cannot pile up live sessions.
+    async fn end_beyond_cap(
         &self,
-        token: &str,
-        scope: Option<&str>,
+        tx: &mut Tx,
+        session: &Session,
         origin: &Origin,
-    ) -> Result<Issued, RefreshError> {
-        let requested =
-            crate::service::auth::parse_scopes(scope).map_err(RefreshError::UnknownScope)?;
-        let hash = hash(token);
-        let Some(found) = sessions::find_refresh(&self.db, &hash).await? else {
-            return Err(RefreshError::Invalid);
-        };
-        tracing::Span::current().record("sid", &found.sid);
-        let Some(session) = sessions::find(&self.db, &found.sid).await? else {
-            return Err(RefreshError::Invalid);
-        };
-        // What the employee holds now bounds the scope too (a manager replaced keeps no `manager`).
-        let held = scopes_of(&roles::held(&self.db, session.emp_no).await?);
-        let granted = ScopeSet::from_claim(Some(&session.scope));
-        let scope = if requested.is_empty() {
-            granted
-        } else {
-            requested
-        };
-        if let Some(wider) = scope.iter().find(|s| !granted.contains(*s)) {
-            return Err(RefreshError::Wider(wider));
+    ) -> Result<(), Error> {
+        let cap = self.policy.sessions_per_employee;
+        let now = session.started_at;
+        let sids = refresh_state::beyond(tx, session.emp_no, &session.sid, now, cap).await?;
+        if sids.is_empty() {
+            return Ok(());
         }
-        let scope: ScopeSet = scope.iter().filter(|s| held.contains(*s)).collect();
-        let rotate = || self.rotate(&found.sid, &hash, scope, origin);
-        retry("refresh", Idempotent::No, rotate).await
-    }
-
-    /// The refresh's transaction: the session's lock, then rotation, the grace, or the end of
-    /// the session for a replay.
-    async fn rotate(
-        &self,
-        sid: &str,
-        hash: &str,
-        scope: ScopeSet,
-        origin: &Origin,
-    ) -> Result<Issued, RefreshError> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let session = match sessions::lock(&mut tx, sid).await? {
-            Some(session) if session.is_live(now) => session,
-            _ => return Err(RefreshError::Invalid),
-        };
-        let Some(current) = sessions::refresh_in(&mut tx, hash).await? else {
-            return Err(RefreshError::Invalid);
-        };
-        match current.spent_at {
-            None => {
-                sessions::spend_refresh(&mut tx, hash, now).await?;
-                let refresh = new_refresh_token();
-                sessions::add_refresh(&mut tx, &self::hash(&refresh), &session.sid, now).await?;
-                let live_until = (now + secs(self.policy.idle)).min(session.expires_at);
-                sessions::touch(&mut tx, &session.sid, now, live_until).await?;
-                tx.commit().await?;
-                tracing::info!("session refreshed");
-                Ok(self.issue(&session, scope, Some(refresh), now)?)
-            }
-            Some(spent) if now - spent <= secs(self.policy.reuse_grace) => {
-                drop(tx);
-                tracing::info!("spent refresh token within the grace: access token only");
-                Ok(self.issue(&session, scope, None, now)?)
-            }
-            Some(_) => {
-                sessions::end(&mut tx, &session.sid, now).await?;
-                let entry = revocation(&session, None, origin, "refresh token reuse");
-                audit::record(&mut tx, &entry).await?;
-                tx.commit().await?;
-                self.metrics.sessions_revoked("refresh token reuse", 1);
-                tracing::warn!("spent refresh token presented again: session ended");
-                Err(RefreshError::Replayed)
-            }
+        for sid in &sids {
+            sessions::end(tx, sid, now).await?;
         }
+        let entry = Entry {
+            actor: Some(session.emp_no),
+            action: "session.revoke",
+            emp_no: Some(session.emp_no),
+            ip: origin.ip_text(),
+            user_agent: origin.user_agent.as_deref(),
+            details: json!({"reason": "session limit", "sessions": sids, "limit": cap}),
+        };
+        audit::record(tx, &entry).await?;
+        self.metrics
+            .sessions_revoked("session limit", sids.len() as u64);
+        tracing::info!(ended = sids.len(), "oldest sessions ended: session limit");
+        Ok(())
     }
 }
