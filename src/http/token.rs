@@ -155,7 +155,7 @@ fn outcome_of(login: &Result<Login, LoginError>) -> LoginOutcome {
         (status = 408, description = "The declared body did not arrive in time", body = Detail),
         (status = 413, description = "Request body too large", body = Detail),
         (status = 415, description = "Content type other than form or JSON", body = Detail),
-        (status = 429, description = "Too many failed logins from this address or for this account", body = Detail,
+        (status = 429, description = "Too many failed logins from this address or for this account; or, for `grant_type=refresh_token`, too many refreshes of this session this minute (`REFRESH_MAX_PER_MINUTE`)", body = Detail,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "Database unavailable", body = Detail),
     )
