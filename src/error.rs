@@ -72,6 +72,16 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A listening address that cannot be bound: named with its variable, at start.
+    #[error(
+        "{variable}={address} cannot be listened on ({source}); another process (another \
+         instance?) may hold it: give each instance its own {variable}"
+    )]
+    Bind {
+        variable: &'static str,
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// The RFC 6749 §5.2 error codes that `POST /token` answers with (status 400).

@@ -146,11 +146,16 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     if config.seed_on_start() {
         seeding::load_seed(&db, &default_password(&config), 1_000).await?;
     }
+    // Both addresses are taken before anything logs `listening`: a second instance on one host
+    // stops here, naming the variable whose address is in use.
+    let listener = bind("BIND_ADDR", config.bind_addr).await?;
+    let metrics_listener = match config.metrics_bind_addr {
+        MetricsAddress::At(address) => Some(bind("METRICS_BIND_ADDR", address).await?),
+        MetricsAddress::Off => None,
+    };
     let state = build_state(&config, db).await?;
-    let listener = TcpListener::bind(config.bind_addr).await?;
     tracing::info!(address = %listener.local_addr()?, backend = state.db.backend_name(), "listening");
-    if let MetricsAddress::At(address) = config.metrics_bind_addr {
-        let metrics = TcpListener::bind(address).await?;
+    if let Some(metrics) = metrics_listener {
         tracing::info!(address = %metrics.local_addr()?, "metrics at /metrics");
         let app = crate::metrics_app(state.metrics.clone(), state.db.clone());
         tokio::spawn(async move {
@@ -175,6 +180,17 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     .await;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// Binds `address`, or says which variable named an address that cannot be had.
+async fn bind(variable: &'static str, address: std::net::SocketAddr) -> Result<TcpListener, Error> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| Error::Bind {
+            variable,
+            address,
+            source,
+        })
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server stops.

@@ -219,6 +219,35 @@ fn bad_configuration_stops_with_the_variable_named() {
     );
 }
 
+/// Two instances on one host: an address another process holds stops the start with the
+/// variable and the address named, before anything logs `listening`.
+#[test]
+fn a_taken_address_is_named_before_listening() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = held.local_addr().unwrap().to_string();
+    let free = format!("127.0.0.1:{}", free_port());
+    for (variable, envs) in [
+        (
+            "METRICS_BIND_ADDR",
+            [("BIND_ADDR", free.as_str()), ("METRICS_BIND_ADDR", &taken)],
+        ),
+        (
+            "BIND_ADDR",
+            [
+                ("BIND_ADDR", taken.as_str()),
+                ("METRICS_BIND_ADDR", "127.0.0.1:0"),
+            ],
+        ),
+    ] {
+        let stderr = run_expecting_failure(&envs, &["serve"]);
+        assert!(
+            stderr.contains(&format!("{variable}={taken}")),
+            "{variable}: {stderr}"
+        );
+        assert!(!stderr.contains("listening"), "{variable}: {stderr}");
+    }
+}
+
 #[tokio::test]
 async fn clients_that_never_finish_their_headers_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
