@@ -57,7 +57,7 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A password that cannot be set (empty, or longer than bcrypt reads).
     #[error("password {0}")]
-    PasswordRule(#[from] crate::service::password::PasswordRuleError),
+    PasswordRule(#[from] crate::domain::password::PasswordRuleError),
     #[error("password hashing: {0}")]
     Hash(#[from] bcrypt::BcryptError),
     #[error("seed data: {0}")]

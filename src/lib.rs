@@ -7,7 +7,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
-pub mod migrations;
 pub mod repository;
 pub mod retry;
 pub mod seeding;

@@ -1,14 +1,14 @@
 //! What every handler shares: the database, the services and the HTTP settings (in state, not in
 //! statics, so that tests build as many independent apps as they like).
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc, time::Instant};
 
 use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
 
+pub use crate::config::Limits;
 use crate::{
     db::Db,
-    http::health::Readiness,
     service::{audit::AuditService, auth::AuthService, directory::DirectoryService, hr::HrService},
     telemetry::metrics::Metrics,
 };
@@ -52,31 +52,6 @@ impl AppState {
     }
 }
 
-/// Limits on every request.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub request_timeout: Duration,
-    /// Shorter than the request timeout: a client that declares a body and does not send it
-    /// gets `408` and frees its slot before the request timeout would.
-    pub body_read_timeout: Duration,
-    pub max_concurrent_requests: usize,
-    /// One client address's share of `max_concurrent_requests`.
-    pub max_concurrent_per_address: usize,
-    pub max_header_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            request_timeout: Duration::from_secs(10),
-            body_read_timeout: Duration::from_secs(5),
-            max_concurrent_requests: 512,
-            max_concurrent_per_address: 64,
-            max_header_bytes: 16_384,
-        }
-    }
-}
-
 /// Browser-facing settings.
 pub struct WebSettings {
     /// Mark the cookies `Secure` and give them the `__Host-` prefix.
@@ -106,5 +81,35 @@ impl FromRef<AppState> for Key {
 impl FromRef<AppState> for Metrics {
     fn from_ref(state: &AppState) -> Self {
         state.metrics.clone()
+    }
+}
+
+/// One readiness ping at a time, shared: the probe sits outside the request limits, so a flood
+/// of it must not take the database pool. Every answer comes from a ping that started after the
+/// request arrived (fresh), but callers that queued behind a ping take its result.
+#[derive(Default)]
+pub struct Readiness {
+    last: tokio::sync::Mutex<Option<(Instant, bool)>>,
+}
+
+impl Readiness {
+    pub async fn check(&self, db: &Db) -> bool {
+        let asked = Instant::now();
+        let mut last = self.last.lock().await;
+        if let Some((started, ready)) = *last
+            && started >= asked
+        {
+            return ready;
+        }
+        let started = Instant::now();
+        let ready = match db.ping().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, "readiness check failed");
+                false
+            }
+        };
+        *last = Some((started, ready));
+        ready
     }
 }

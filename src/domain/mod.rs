@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod directory;
 pub mod hr;
+pub mod network;
+pub mod password;
 pub mod scope;
 pub mod session;
 

@@ -24,30 +24,14 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use self::tracked::Tracked;
-use crate::service::throttle::network_of;
+pub use crate::config::ConnectionLimits;
+use crate::domain::network::network_of;
 
 /// How long shutdown waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(30);
 
 /// Open files kept free for the database pool, logs and the like.
 const RESERVED_FILES: usize = 256;
-
-#[derive(Debug, Clone)]
-pub struct ConnectionLimits {
-    /// From the connection's start (first byte included), or the end of a response, to the end
-    /// of the next request's headers.
-    pub header_read_timeout: Duration,
-    /// With no byte read or written for this long, a connection is closed.
-    pub idle_timeout: Duration,
-    pub max_per_address: usize,
-    pub max_connections: usize,
-    /// Reverse proxies carry many clients: the per-address cap does not apply to them.
-    pub trusted_proxies: Vec<IpAddr>,
-    /// Most header bytes of an HTTP/2 request (HTTP/1's are bounded by hyper's buffer).
-    pub max_header_bytes: u32,
-    /// Most streams at once on one HTTP/2 connection.
-    pub max_streams: u32,
-}
 
 /// Raises the soft open-files limit to the hard one (where the system allows); returns the soft
 /// limit in force.

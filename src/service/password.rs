@@ -5,19 +5,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use crate::domain::password::{MAX_PASSWORD_BYTES, PasswordRuleError, check_new};
 use crate::error::Error;
+pub use crate::telemetry::Load;
 
 /// Hashing jobs handed to the blocking pool and not started yet, and those running: process-wide,
 /// as the blocking pool is (tokio's own queue depth is an unstable API).
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
-
-/// The hashing work on the blocking pool at one moment (a metric and a `/status` figure).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Load {
-    pub queued: usize,
-    pub running: usize,
-}
 
 pub fn load() -> Load {
     Load {
@@ -79,30 +74,6 @@ fn lower_this_threads_priority() {
         if libc::setpriority(libc::PRIO_PROCESS, tid, HASHING_NICE) != 0 {
             tracing::debug!("could not lower the hashing thread's priority");
         }
-    }
-}
-
-/// bcrypt reads at most this many bytes of a password; a longer one would be cut silently, so
-/// that any suffix after it would log in. Longer passwords are refused wherever one is set.
-pub const MAX_PASSWORD_BYTES: usize = 72;
-
-/// Why a new password cannot be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PasswordRuleError {
-    #[error("must not be empty")]
-    Empty,
-    #[error("must be at most {MAX_PASSWORD_BYTES} bytes long (bcrypt ignores the rest)")]
-    TooLong,
-}
-
-/// Checks a password that is about to be set (seeding, and every later way to set one).
-pub fn check_new(password: &str) -> Result<(), PasswordRuleError> {
-    if password.is_empty() {
-        Err(PasswordRuleError::Empty)
-    } else if password.len() > MAX_PASSWORD_BYTES {
-        Err(PasswordRuleError::TooLong)
-    } else {
-        Ok(())
     }
 }
 

@@ -20,7 +20,7 @@ use super::{
     history::{History, Minute},
     series::{Series, SeriesCache},
 };
-use crate::service::password::Load;
+use crate::telemetry::Load;
 
 /// Latency histogram bounds, in seconds: a primary-key read answers in a few hundred
 /// microseconds, a bcrypt login at cost 12 in a quarter of a second, the request timeout is 10 s.

@@ -5,18 +5,9 @@ pub mod history;
 pub mod metrics;
 mod series;
 
-use clap::ValueEnum;
 use tracing_subscriber::{EnvFilter, fmt::MakeWriter};
 
-/// How log lines are written (`LOG_FORMAT`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum LogFormat {
-    /// Lines for people: time, level, the spans (request id, method, route), the message.
-    #[default]
-    Text,
-    /// One JSON object a line with the same fields, for log collectors.
-    Json,
-}
+pub use crate::config::LogFormat;
 
 /// The subscriber the binary installs; tests install the same one with a writer of their own.
 /// In JSON every line carries the list of its spans, so a request's id is on each line of it.
@@ -85,6 +76,13 @@ impl LoginOutcome {
     pub fn index(self) -> usize {
         self as usize
     }
+}
+
+/// The hashing work on the blocking pool at one moment (a metric and a `/status` figure).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Load {
+    pub queued: usize,
+    pub running: usize,
 }
 
 /// The database pool at one moment.

@@ -24,6 +24,7 @@ mod hr_refusals;
 mod hr_retries;
 mod instances;
 mod kept;
+mod layers;
 mod leaks;
 mod limits;
 mod lockout;

@@ -32,22 +32,7 @@ use crate::{
     telemetry::metrics::Metrics,
 };
 
-/// How long sessions live.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionPolicy {
-    /// Without a refresh for this long, a session ends.
-    pub idle: Duration,
-    /// A session ends this long after its login, whatever happens.
-    pub max: Duration,
-    /// A spent refresh token presented again this soon after it was spent gets an access token
-    /// (no new refresh token) instead of ending the session.
-    pub reuse_grace: Duration,
-    /// Rotations a session may make in a minute: a bound on the writes one stolen or looping
-    /// refresh token can cause.
-    pub refreshes_per_minute: u32,
-    /// Live sessions an employee may hold; a login past it ends the oldest.
-    pub sessions_per_employee: u32,
-}
+pub use crate::config::SessionPolicy;
 
 /// Tokens issued to a session by a login or a refresh.
 pub struct Issued {

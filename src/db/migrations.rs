@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use sqlx::{MySqlPool, migrate::MigrateError};
 
-use crate::db::{Db, MYSQL_MIGRATOR, SQLITE_MIGRATOR};
+use super::{Db, MYSQL_MIGRATOR, SQLITE_MIGRATOR};
 
 /// How long an instance waits for another one's migrations (the full schema takes seconds).
 const LOCK_WAIT_SECS: i64 = 120;

@@ -4,6 +4,8 @@
 //! `PIPES_AS_CONCAT`, so `||` concatenates on both), so most queries are written once and
 //! [`dispatch!`] expands them for each pool type.
 
+pub mod migrations;
+
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
@@ -95,9 +97,9 @@ impl Db {
     }
 
     /// Applies the pending migrations of this backend, safely when several instances start at
-    /// once (see [`crate::migrations`]).
+    /// once (see [`migrations`]).
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        crate::migrations::run(self).await
+        migrations::run(self).await
     }
 
     /// One round trip to the database (readiness).

@@ -11,7 +11,9 @@ use std::{
 
 use clap::{Args, Parser, Subcommand, ValueEnum, builder::BoolishValueParser, value_parser};
 
-pub use crate::telemetry::LogFormat;
+mod policy;
+
+pub use policy::{ConnectionLimits, Limits, LogFormat, SessionPolicy};
 
 /// The shortest `JWT_SECRET` accepted: HS256 wants a key at least as long as its 256-bit output.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -335,7 +337,7 @@ impl Config {
                 "must differ from BIND_ADDR: metrics are never served on the public port",
             ));
         }
-        crate::service::password::check_new(&self.seed_password)
+        crate::domain::password::check_new(&self.seed_password)
             .map_err(|rule| ConfigError::new("SEED_PASSWORD", rule.to_string()))?;
         if let Some(secret) = &self.jwt_secret {
             if secret.len() < MIN_SECRET_BYTES {
@@ -408,8 +410,8 @@ impl Config {
         Duration::from_secs(self.db_acquire_timeout_secs)
     }
 
-    pub fn limits(&self) -> crate::state::Limits {
-        crate::state::Limits {
+    pub fn limits(&self) -> Limits {
+        Limits {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
             max_concurrent_requests: self.max_concurrent_requests as usize,
@@ -418,8 +420,8 @@ impl Config {
         }
     }
 
-    pub fn connection_limits(&self) -> crate::server::ConnectionLimits {
-        crate::server::ConnectionLimits {
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
             header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             max_per_address: self.max_connections_per_address as usize,
@@ -440,8 +442,8 @@ impl Config {
         Duration::from_secs(u64::from(self.access_token_expire_minutes) * 60)
     }
 
-    pub fn session_policy(&self) -> crate::service::sessions::SessionPolicy {
-        crate::service::sessions::SessionPolicy {
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
             idle: Duration::from_secs(u64::from(self.session_idle_minutes) * 60),
             max: Duration::from_secs(u64::from(self.session_max_days) * 24 * 3600),
             reuse_grace: Duration::from_secs(u64::from(self.refresh_reuse_grace_seconds)),
