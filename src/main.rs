@@ -14,8 +14,12 @@ async fn main() -> ExitCode {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let subscriber =
-        employees::telemetry::subscriber(cli.config.log_format, filter, std::io::stderr, ansi);
+    let subscriber = employees::telemetry::subscriber(
+        cli.config.telemetry.log_format,
+        filter,
+        std::io::stderr,
+        ansi,
+    );
     // `try_init` also forwards the `log` crate's records, as `init` did.
     if subscriber.try_init().is_err() {
         eprintln!("error: a log subscriber is installed already");

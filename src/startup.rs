@@ -48,7 +48,8 @@ pub async fn connect(config: &Config) -> Result<Db, Error> {
     if let DatabaseTarget::EmbeddedSqlite(path) = &target {
         tracing::info!(path = %path.display(), "DATABASE_URL is unset: using the embedded SQLite file");
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(config.db_connect_retry_secs);
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(config.database.db_connect_retry_secs);
     loop {
         match Db::connect(&target, PoolSettings::from_config(config)).await {
             Ok(db) => return Ok(db),
@@ -63,8 +64,8 @@ pub async fn connect(config: &Config) -> Result<Db, Error> {
 
 fn default_password(config: &Config) -> DefaultPassword {
     DefaultPassword {
-        password: config.seed_password.clone(),
-        cost: config.bcrypt_cost,
+        password: config.seeding.seed_password.clone(),
+        cost: config.auth.bcrypt_cost,
     }
 }
 
@@ -96,7 +97,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
             "JWT_SECRET is unset: using a random key for this run; its tokens die with the process"
         );
     }
-    if config.uses_placeholder_secret() {
+    if config.auth.uses_placeholder_secret() {
         tracing::warn!(
             "JWT_SECRET is the placeholder of .env.example (accepted because ENVIRONMENT=local): \
              anyone can forge tokens; set a real secret before exposing this service"
@@ -104,16 +105,16 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     }
     let jwt = JwtKeys::new(
         &secret,
-        &config.jwt_issuer,
-        &config.jwt_audience,
-        config.token_lifetime(),
+        &config.auth.jwt_issuer,
+        &config.auth.jwt_audience,
+        config.auth.token_lifetime(),
     );
     let jwt = Arc::new(jwt);
-    let metrics = match config.metrics_bind_addr {
+    let metrics = match config.telemetry.metrics_bind_addr {
         MetricsAddress::At(_) => Metrics::on(db.backend_name()),
         MetricsAddress::Off => Metrics::off(),
     };
-    let policy = config.session_policy();
+    let policy = config.auth.session_policy();
     let key = RefreshKey::derive(&secret);
     let sessions = SessionService::new(db.clone(), jwt.clone(), policy, key, metrics.clone());
     let auth = AuthService::new(
@@ -121,16 +122,25 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         jwt,
         Arc::new(sessions),
         AuthConfig {
-            bcrypt_cost: config.bcrypt_cost,
-            failures_per_minute: NonZeroU32::new(config.login_max_failures_per_minute)
+            bcrypt_cost: config.auth.bcrypt_cost,
+            failures_per_minute: NonZeroU32::new(config.auth.login_max_failures_per_minute)
                 .unwrap_or(NonZeroU32::MIN),
-            attempt_wait: config.limits().request_timeout / 2,
+            attempt_wait: config.http.limits().request_timeout / 2,
         },
     )
     .await?;
-    let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
+    let web = WebSettings::new(
+        &secret,
+        config.http.cookie_secure,
+        &config.http.trusted_proxies,
+    );
     let directory = DirectoryService::new(db.clone(), &secret);
-    let hr = HrService::new(db.clone(), &secret, config.bcrypt_cost, metrics.clone());
+    let hr = HrService::new(
+        db.clone(),
+        &secret,
+        config.auth.bcrypt_cost,
+        metrics.clone(),
+    );
     let audit = AuditService::new(db.clone(), &secret);
     let services = Services {
         auth,
@@ -139,7 +149,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
         audit,
         metrics,
     };
-    Ok(AppState::new(db, services, web, config.limits()))
+    Ok(AppState::new(db, services, web, config.http.limits()))
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), Error> {
@@ -148,8 +158,8 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     }
     // Both addresses are taken before anything logs `listening`: a second instance on one host
     // stops here, naming the variable whose address is in use.
-    let listener = bind("BIND_ADDR", config.bind_addr).await?;
-    let metrics_listener = match config.metrics_bind_addr {
+    let listener = bind("BIND_ADDR", config.http.bind_addr).await?;
+    let metrics_listener = match config.telemetry.metrics_bind_addr {
         MetricsAddress::At(address) => Some(bind("METRICS_BIND_ADDR", address).await?),
         MetricsAddress::Off => None,
     };
@@ -174,7 +184,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     crate::server::serve(
         listener,
         crate::app(state),
-        config.connection_limits(),
+        config.http.connection_limits(),
         shutdown_signal(),
     )
     .await;

@@ -57,8 +57,8 @@ pub struct PoolSettings {
 impl PoolSettings {
     pub fn from_config(config: &Config) -> Self {
         Self {
-            max_connections: config.db_max_connections,
-            acquire_timeout: config.acquire_timeout(),
+            max_connections: config.database.db_max_connections,
+            acquire_timeout: config.database.acquire_timeout(),
         }
     }
 }

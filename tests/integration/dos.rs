@@ -205,7 +205,7 @@ fn the_open_files_limit_is_raised_to_the_hard_limit() {
 async fn http2_streams_per_connection_are_limited(db: Db) {
     use clap::Parser;
     let config = employees::config::Cli::parse_from(["employees"]).config;
-    let limits = config.connection_limits();
+    let limits = config.http.connection_limits();
     assert_eq!(limits.max_streams, 16);
     let server = serve(employees::app(state(db).await), limits).await;
     let mut h2 = connect_from("127.0.0.1", server).await;
