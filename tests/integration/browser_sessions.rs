@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use employees::{clock::Clock, db::Db, state::Limits};
+use employees::db::Db;
 use fantoccini::Client;
 use serde_json::json;
 
@@ -17,13 +17,15 @@ use crate::{
 async fn chromium_stays_logged_in_past_the_access_token(pool: sqlx::MySqlPool) {
     let db = Db::MySql(pool);
     seeded(&db).await;
-    let sessions = Sessions {
-        clock: Clock::system(),
-        policy: session_policy(),
-        access_lifetime: Duration::from_secs(2),
-    };
-    let auth = auth_service_with(&db, TEST_COST, 10, sessions).await;
-    let state = state_of(db.clone(), auth, web_settings(), Limits::default());
+    let access_lifetime = Duration::from_secs(2);
+    let state = wired(
+        &db,
+        Wiring {
+            access_lifetime,
+            ..wiring()
+        },
+    )
+    .await;
     let base = format!("http://{}", serve_state(state).await);
     let (_driver, client) = start_browser().await;
     let result = drive(&client, &base, &db).await;

@@ -1,26 +1,19 @@
 //! Shared test helpers.
 
-use std::{num::NonZeroU32, sync::Arc, time::Duration};
+use std::{num::NonZeroU32, time::Duration};
 
 use axum::{
     Router,
     body::{Body, Bytes},
     http::{HeaderMap, Request, StatusCode},
 };
+pub use employees::startup::Wiring;
 use employees::{
     clock::Clock,
     db::Db,
     seeding::DefaultPassword,
-    service::{
-        audit::AuditService,
-        auth::{AuthConfig, AuthService},
-        directory::DirectoryService,
-        hr::HrService,
-        jwt::JwtKeys,
-        sessions::{RefreshKey, SessionPolicy, SessionService},
-    },
-    state::{AppState, Limits, Services, WebSettings},
-    telemetry::metrics::Metrics,
+    service::{jwt::JwtKeys, sessions::SessionPolicy},
+    state::{AppState, Limits},
 };
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -59,11 +52,6 @@ pub fn jwt_keys() -> JwtKeys {
     JwtKeys::new(SECRET, ISSUER, AUDIENCE, Duration::from_secs(30 * 60))
 }
 
-/// Login rules as the defaults make them (10 failures a minute), at the tests' bcrypt cost.
-pub async fn auth_service(db: &Db, failures_per_minute: u32) -> AuthService {
-    auth_service_at(db, TEST_COST, failures_per_minute).await
-}
-
 /// The defaults: a day idle, seven days at most, ten seconds' grace.
 pub fn session_policy() -> SessionPolicy {
     SessionPolicy {
@@ -75,99 +63,48 @@ pub fn session_policy() -> SessionPolicy {
     }
 }
 
-/// Login rules at a given bcrypt cost (new hashes, the dummy hash, and what stored ones converge to).
-pub async fn auth_service_at(db: &Db, bcrypt_cost: u32, failures_per_minute: u32) -> AuthService {
-    let sessions = Sessions {
-        clock: Clock::system(),
-        policy: session_policy(),
+/// What the tests build the state from: the binary's defaults, at the tests' bcrypt cost and
+/// secret. Change a field with `Wiring { field, ..wiring() }`.
+pub fn wiring() -> Wiring {
+    Wiring {
+        secret: SECRET.to_vec(),
+        issuer: ISSUER.to_owned(),
+        audience: AUDIENCE.to_owned(),
         access_lifetime: Duration::from_secs(30 * 60),
-    };
-    auth_service_with(db, bcrypt_cost, failures_per_minute, sessions).await
+        clock: Clock::system(),
+        session_policy: session_policy(),
+        bcrypt_cost: TEST_COST,
+        failures_per_minute: NonZeroU32::new(10).unwrap(),
+        cookie_secure: false,
+        trusted_proxies: Vec::new(),
+        limits: Limits::default(),
+        metrics: true,
+        login_pause: None,
+    }
 }
 
-/// How a test wants its sessions: its clock, their lifetimes, the access token's.
-pub struct Sessions {
-    pub clock: Clock,
-    pub policy: SessionPolicy,
-    pub access_lifetime: Duration,
+/// The state the binary would build from `wiring` (through `startup::wire`, as the binary does).
+pub async fn wired(db: &Db, wiring: Wiring) -> AppState {
+    employees::startup::wire(db.clone(), wiring)
+        .await
+        .expect("the state is built")
 }
 
-/// Login rules with sessions of the test's own.
-pub async fn auth_service_with(
-    db: &Db,
-    bcrypt_cost: u32,
-    failures_per_minute: u32,
-    sessions: Sessions,
-) -> AuthService {
-    let jwt = Arc::new(JwtKeys::with_clock(
-        SECRET,
-        ISSUER,
-        AUDIENCE,
-        sessions.access_lifetime,
-        sessions.clock,
-    ));
-    let policy = sessions.policy;
-    let sessions = Arc::new(SessionService::new(
-        db.clone(),
-        jwt.clone(),
-        policy,
-        RefreshKey::derive(SECRET),
-        Metrics::on(db.backend_name()),
-    ));
-    AuthService::new(
-        db.clone(),
-        jwt,
-        sessions,
-        AuthConfig {
-            bcrypt_cost,
-            failures_per_minute: NonZeroU32::new(failures_per_minute).unwrap(),
-            attempt_wait: std::time::Duration::from_secs(5),
+/// The state with `failures_per_minute` failed logins allowed a minute.
+pub async fn state_failing_at(db: &Db, failures_per_minute: u32) -> AppState {
+    let failures_per_minute = NonZeroU32::new(failures_per_minute).unwrap();
+    wired(
+        db,
+        Wiring {
+            failures_per_minute,
+            ..wiring()
         },
     )
     .await
-    .expect("auth service")
-}
-
-/// The directory service as the binary builds it (cursors sealed with the test secret).
-pub fn directory(db: &Db) -> DirectoryService {
-    DirectoryService::new(db.clone(), SECRET)
-}
-
-/// The HR service as the binary builds it (tags sealed with the test secret).
-pub fn hr(db: &Db, metrics: &Metrics) -> HrService {
-    HrService::new(db.clone(), SECRET, TEST_COST, metrics.clone())
-}
-
-/// Browser settings as the defaults make them: cookies not `Secure`, no trusted proxy.
-pub fn web_settings() -> WebSettings {
-    WebSettings::new(SECRET, false, &[])
-}
-
-pub async fn state_with(
-    db: Db,
-    failures_per_minute: u32,
-    web: WebSettings,
-    limits: Limits,
-) -> AppState {
-    let auth = auth_service(&db, failures_per_minute).await;
-    state_of(db, auth, web, limits)
-}
-
-/// The state around a given auth service, recording into its metrics.
-pub fn state_of(db: Db, auth: AuthService, web: WebSettings, limits: Limits) -> AppState {
-    let metrics = auth.sessions().metrics().clone();
-    let services = Services {
-        directory: directory(&db),
-        hr: hr(&db, &metrics),
-        audit: AuditService::new(db.clone(), SECRET),
-        auth,
-        metrics,
-    };
-    AppState::new(db, services, web, limits)
 }
 
 pub async fn state(db: Db) -> AppState {
-    state_with(db, 10, web_settings(), Limits::default()).await
+    wired(&db, wiring()).await
 }
 
 /// Seeds `seed/` into the database.

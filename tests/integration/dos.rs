@@ -107,7 +107,7 @@ async fn stalled_bodies_cannot_fill_the_request_slots(db: Db) {
         max_concurrent_per_address: 4,
         ..Limits::default()
     };
-    let app = employees::app(state_with(db, 10, web_settings(), limits).await);
+    let app = employees::app(wired(&db, Wiring { limits, ..wiring() }).await);
     let connections = ConnectionLimits {
         max_per_address: 64,
         idle_timeout: Duration::from_secs(30),

@@ -2,10 +2,7 @@
 //! (`::ffff:a.b.c.d`): they must still be told apart, and a trusted proxy given as IPv4 must
 //! still be recognised.
 
-use employees::{
-    db::Db,
-    state::{Limits, WebSettings},
-};
+use employees::db::Db;
 
 use crate::{common::*, net::*};
 
@@ -29,8 +26,12 @@ async fn status_of(local: &str, server: std::net::SocketAddr, request: String) -
 async fn mapped_ipv4_clients_are_told_apart_and_proxies_recognised(db: Db) {
     seeded(&db).await;
     let proxy = "127.0.0.3".parse().unwrap();
-    let web = WebSettings::new(SECRET, false, &[proxy]);
-    let app = employees::app(state_with(db, 2, web, Limits::default()).await);
+    let wiring = Wiring {
+        failures_per_minute: std::num::NonZeroU32::new(2).unwrap(),
+        trusted_proxies: vec![proxy],
+        ..wiring()
+    };
+    let app = employees::app(wired(&db, wiring).await);
     let port = serve_on("[::]:0", app, connection_limits()).await.port();
     let server = std::net::SocketAddr::from(([127, 0, 0, 1], port));
 

@@ -7,10 +7,7 @@ use axum::{
     extract::ConnectInfo,
     http::{Request, StatusCode},
 };
-use employees::{
-    db::Db,
-    state::{Limits, WebSettings},
-};
+use employees::{db::Db, state::Limits};
 
 use crate::common::*;
 
@@ -30,8 +27,12 @@ fn right(email: &str) -> Request<Body> {
 
 /// An app whose failed-login limit is `failures` a minute, trusting `trusted_proxies`.
 async fn throttled(db: Db, failures: u32, trusted_proxies: &[std::net::IpAddr]) -> axum::Router {
-    let web = WebSettings::new(SECRET, false, trusted_proxies);
-    employees::app(state_with(db, failures, web, Limits::default()).await)
+    let wiring = Wiring {
+        failures_per_minute: std::num::NonZeroU32::new(failures).unwrap(),
+        trusted_proxies: trusted_proxies.to_vec(),
+        ..wiring()
+    };
+    employees::app(wired(&db, wiring).await)
 }
 
 fn assert_too_many(reply: &Reply) {
@@ -157,8 +158,12 @@ dual_test!(header_limit, oversized_headers_are_431);
 /// An app whose dummy hash costs 13 (about half a second of bcrypt): a login with an unknown
 /// email then keeps its request slot that long.
 async fn slow_login_app(db: Db, limits: Limits) -> axum::Router {
-    let auth = auth_service_at(&db, 13, 10).await;
-    employees::app(state_of(db.clone(), auth, web_settings(), limits))
+    let wiring = Wiring {
+        bcrypt_cost: 13,
+        limits,
+        ..wiring()
+    };
+    employees::app(wired(&db, wiring).await)
 }
 
 fn slow_login() -> Request<Body> {

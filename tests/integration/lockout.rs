@@ -60,7 +60,7 @@ async fn status(app: &axum::Router, request: Request<Body>) -> StatusCode {
 
 async fn an_attacker_elsewhere_cannot_lock_the_owner_out(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state_with(db, 3, web_settings(), Default::default()).await);
+    let app = employees::app(state_failing_at(&db, 3).await);
     let owner = device_cookie(&app, BEHAI, "198.51.100.7").await;
     let other_account = device_cookie(&app, PRANAV, "198.51.100.8").await;
 

@@ -159,7 +159,7 @@ dual_test!(password_change, a_password_change_ends_the_other_sessions);
 /// Wrong current passwords spend the account's failed-login budget, like wrong logins.
 async fn wrong_current_passwords_count_as_failed_logins(db: Db) {
     seeded(&db).await;
-    let app = employees::app(state_with(db, 2, web_settings(), Default::default()).await);
+    let app = employees::app(state_failing_at(&db, 2).await);
     let token = login(&app, PRANAV).await;
     for _ in 0..2 {
         let reply = send(&app, change(&token, "wrong-password", "a-new-password")).await;

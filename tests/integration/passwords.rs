@@ -47,13 +47,16 @@ async fn the_dummy_hash_has_the_configured_cost_whatever_is_stored() {
 async fn stored_hashes_converge_to_the_configured_cost(db: Db) {
     seeded(&db).await; // cost 4
     assert!(stored_hash(&db, BEHAI).await.starts_with("$2b$04$"));
-    let auth = auth_service_at(&db, 5, 10).await;
-    let app = employees::app(state_of(
-        db.clone(),
-        auth,
-        web_settings(),
-        Default::default(),
-    ));
+    let app = employees::app(
+        wired(
+            &db,
+            Wiring {
+                bcrypt_cost: 5,
+                ..wiring()
+            },
+        )
+        .await,
+    );
     login(&app, BEHAI).await;
     let rehashed = stored_hash(&db, BEHAI).await;
     assert!(rehashed.starts_with("$2b$05$"), "re-hashed at cost 5");

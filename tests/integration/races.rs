@@ -4,7 +4,7 @@
 //! behind; a terminated employee's granted roles end with the employment. Both backends.
 
 use axum::{Router, http::StatusCode};
-use employees::{db::Db, service::auth::LoginPause, state::Limits};
+use employees::{db::Db, service::auth::LoginPause};
 use serde_json::{Value, json};
 
 use crate::{
@@ -16,13 +16,17 @@ use crate::{
 /// Instance A holds its logins at the returned pause; instance B does not.
 async fn two_instances(db: &Db) -> (Router, Router, LoginPause) {
     let pause = LoginPause::default();
-    let auth = auth_service(db, 10).await.with_pause(pause.clone());
-    let a = employees::app(state_of(
-        db.clone(),
-        auth,
-        web_settings(),
-        Limits::default(),
-    ));
+    let login_pause = Some(pause.clone());
+    let a = employees::app(
+        wired(
+            db,
+            Wiring {
+                login_pause,
+                ..wiring()
+            },
+        )
+        .await,
+    );
     let b = employees::app(state(db.clone()).await);
     (a, b, pause)
 }

@@ -5,25 +5,19 @@
 use std::time::Duration;
 
 use axum::{Router, http::StatusCode};
-use employees::{clock::Clock, db::Db, service::sessions::SessionPolicy, state::Limits};
+use employees::{clock::Clock, db::Db, service::sessions::SessionPolicy};
 use serde_json::Value;
 
 use crate::{common::*, users::assert_invalid_token};
 
 /// An app whose sessions run on `clock` with `policy`.
 pub async fn app_on(db: &Db, clock: &Clock, policy: SessionPolicy) -> Router {
-    let sessions = Sessions {
+    let wiring = Wiring {
         clock: clock.clone(),
-        policy,
-        access_lifetime: Duration::from_secs(30 * 60),
+        session_policy: policy,
+        ..wiring()
     };
-    let auth = auth_service_with(db, TEST_COST, 10, sessions).await;
-    employees::app(state_of(
-        db.clone(),
-        auth,
-        web_settings(),
-        Limits::default(),
-    ))
+    employees::app(wired(db, wiring).await)
 }
 
 /// Logs in; the access and refresh tokens.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::{Router, http::StatusCode};
-use employees::{clock::Clock, db::Db, state::Limits};
+use employees::{clock::Clock, db::Db};
 
 use crate::common::*;
 
@@ -38,13 +38,12 @@ fn page(uri: &str, cookies: &str) -> axum::http::Request<axum::body::Body> {
 async fn pages_renew_through_the_refresh_cookie(db: Db) {
     seeded(&db).await;
     let clock = Clock::system();
-    let sessions = Sessions {
+    let wiring = Wiring {
         clock: clock.clone(),
-        policy: session_policy(),
         access_lifetime: Duration::from_secs(60),
+        ..wiring()
     };
-    let auth = auth_service_with(&db, TEST_COST, 10, sessions).await;
-    let app = employees::app(state_of(db, auth, web_settings(), Limits::default()));
+    let app = employees::app(wired(&db, wiring).await);
     let (access, refresh) = browser_login(&app).await;
 
     // The access cookie expired (by the server's clock) or gone: the page is served, both renewed.
@@ -86,8 +85,17 @@ dual_test!(renewal, pages_renew_through_the_refresh_cookie);
 
 async fn secure_cookies_carry_the_host_prefix(db: Db) {
     seeded(&db).await;
-    let web = employees::state::WebSettings::new(SECRET, true, &[]);
-    let app = employees::app(state_with(db, 10, web, Limits::default()).await);
+    let cookie_secure = true;
+    let app = employees::app(
+        wired(
+            &db,
+            Wiring {
+                cookie_secure,
+                ..wiring()
+            },
+        )
+        .await,
+    );
     let reply = send(
         &app,
         browser_form("/token", &format!("username={PRANAV}&password=password")),

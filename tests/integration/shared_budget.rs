@@ -10,8 +10,8 @@ use crate::{common::*, lockout::attempt};
 const LIMIT: u32 = 4;
 
 async fn two_instances(db: &Db) -> (Router, Router) {
-    let a = employees::app(state_with(db.clone(), LIMIT, web_settings(), Default::default()).await);
-    let b = employees::app(state_with(db.clone(), LIMIT, web_settings(), Default::default()).await);
+    let a = employees::app(state_failing_at(db, LIMIT).await);
+    let b = employees::app(state_failing_at(db, LIMIT).await);
     (a, b)
 }
 

@@ -363,8 +363,17 @@ async fn browser_login_sets_cookie_and_redirects(db: Db) {
     );
 
     // Secure, with the `__Host-` prefix, when so configured; the token is read from that name.
-    let secure_web = employees::state::WebSettings::new(SECRET, true, &[]);
-    let secure_app = employees::app(state_with(db, 10, secure_web, Default::default()).await);
+    let cookie_secure = true;
+    let secure_app = employees::app(
+        wired(
+            &db,
+            Wiring {
+                cookie_secure,
+                ..wiring()
+            },
+        )
+        .await,
+    );
     let reply = send(
         &secure_app,
         browser_form("/token", &format!("username={BEHAI}&password=password")),

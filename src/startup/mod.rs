@@ -1,7 +1,11 @@
 //! Start-up: what `main` runs for each subcommand, kept out of `main.rs` so that tests and
 //! benchmarks build the same state the binary serves.
 
-use std::{num::NonZeroU32, sync::Arc, time::Duration};
+mod wiring;
+
+pub use wiring::{Wiring, wire};
+
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -10,17 +14,8 @@ use crate::{
     db::{Db, PoolSettings},
     error::Error,
     seeding::{self, DefaultPassword, backfill, generator},
-    service::{
-        audit::AuditService,
-        auth::{AuthConfig, AuthService},
-        directory::DirectoryService,
-        housekeeping::Housekeeping,
-        hr::HrService,
-        jwt::JwtKeys,
-        sessions::{RefreshKey, SessionService},
-    },
-    state::{AppState, Services, WebSettings},
-    telemetry::metrics::Metrics,
+    service::housekeeping::Housekeeping,
+    state::AppState,
 };
 
 /// How often each instance deletes sessions and idempotency keys that no longer count.
@@ -89,7 +84,7 @@ async fn seed(config: &Config, db: &Db, args: &SeedArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Builds the state `serve` runs with.
+/// Builds the state `serve` runs with: the secret checked, then [`wire`].
 pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     let (secret, made_up) = config.jwt_secret_for_serve()?;
     if made_up {
@@ -103,53 +98,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
              anyone can forge tokens; set a real secret before exposing this service"
         );
     }
-    let jwt = JwtKeys::new(
-        &secret,
-        &config.auth.jwt_issuer,
-        &config.auth.jwt_audience,
-        config.auth.token_lifetime(),
-    );
-    let jwt = Arc::new(jwt);
-    let metrics = match config.telemetry.metrics_bind_addr {
-        MetricsAddress::At(_) => Metrics::on(db.backend_name()),
-        MetricsAddress::Off => Metrics::off(),
-    };
-    let policy = config.auth.session_policy();
-    let key = RefreshKey::derive(&secret);
-    let sessions = SessionService::new(db.clone(), jwt.clone(), policy, key, metrics.clone());
-    let auth = AuthService::new(
-        db.clone(),
-        jwt,
-        Arc::new(sessions),
-        AuthConfig {
-            bcrypt_cost: config.auth.bcrypt_cost,
-            failures_per_minute: NonZeroU32::new(config.auth.login_max_failures_per_minute)
-                .unwrap_or(NonZeroU32::MIN),
-            attempt_wait: config.http.limits().request_timeout / 2,
-        },
-    )
-    .await?;
-    let web = WebSettings::new(
-        &secret,
-        config.http.cookie_secure,
-        &config.http.trusted_proxies,
-    );
-    let directory = DirectoryService::new(db.clone(), &secret);
-    let hr = HrService::new(
-        db.clone(),
-        &secret,
-        config.auth.bcrypt_cost,
-        metrics.clone(),
-    );
-    let audit = AuditService::new(db.clone(), &secret);
-    let services = Services {
-        auth,
-        directory,
-        hr,
-        audit,
-        metrics,
-    };
-    Ok(AppState::new(db, services, web, config.http.limits()))
+    wire(db, Wiring::from_config(config, secret)).await
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), Error> {

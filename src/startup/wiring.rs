@@ -1,0 +1,106 @@
+//! The one composition root: every service built once, from the values they depend on. The
+//! binary fills [`Wiring`] from its configuration; the tests fill it with the knobs they vary
+//! (clock, bcrypt cost, secret, limits, …) and get the very state the binary serves.
+
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+
+use crate::{
+    clock::Clock,
+    config::{Config, Limits, MetricsAddress, SessionPolicy},
+    db::Db,
+    error::Error,
+    service::{
+        audit::AuditService,
+        auth::{AuthConfig, AuthService, LoginPause},
+        directory::DirectoryService,
+        hr::HrService,
+        jwt::JwtKeys,
+        sessions::{RefreshKey, SessionService},
+    },
+    state::{AppState, Services, WebSettings},
+    telemetry::metrics::Metrics,
+};
+
+/// What the state is built from.
+pub struct Wiring {
+    /// Signs tokens and, through keys derived from it, cookies, cursors, tags and refresh tokens.
+    pub secret: Vec<u8>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_lifetime: Duration,
+    pub clock: Clock,
+    pub session_policy: SessionPolicy,
+    pub bcrypt_cost: u32,
+    pub failures_per_minute: NonZeroU32,
+    pub cookie_secure: bool,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub limits: Limits,
+    /// Whether metrics are recorded (`METRICS_BIND_ADDR` not `off`).
+    pub metrics: bool,
+    /// Tests only: where logins are held (see [`LoginPause`]).
+    pub login_pause: Option<LoginPause>,
+}
+
+impl Wiring {
+    /// The binary's wiring: everything from the configuration, with the checked secret.
+    pub fn from_config(config: &Config, secret: Vec<u8>) -> Self {
+        Self {
+            secret,
+            issuer: config.auth.jwt_issuer.clone(),
+            audience: config.auth.jwt_audience.clone(),
+            access_lifetime: config.auth.token_lifetime(),
+            clock: Clock::system(),
+            session_policy: config.auth.session_policy(),
+            bcrypt_cost: config.auth.bcrypt_cost,
+            failures_per_minute: NonZeroU32::new(config.auth.login_max_failures_per_minute)
+                .unwrap_or(NonZeroU32::MIN),
+            cookie_secure: config.http.cookie_secure,
+            trusted_proxies: config.http.trusted_proxies.clone(),
+            limits: config.http.limits(),
+            metrics: matches!(config.telemetry.metrics_bind_addr, MetricsAddress::At(_)),
+            login_pause: None,
+        }
+    }
+}
+
+/// Builds every service once and the state around them.
+pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
+    let secret = &wiring.secret;
+    let jwt = Arc::new(JwtKeys::with_clock(
+        secret,
+        &wiring.issuer,
+        &wiring.audience,
+        wiring.access_lifetime,
+        wiring.clock.clone(),
+    ));
+    let metrics = match wiring.metrics {
+        true => Metrics::on(db.backend_name()),
+        false => Metrics::off(),
+    };
+    let sessions = SessionService::new(
+        db.clone(),
+        jwt.clone(),
+        wiring.session_policy,
+        RefreshKey::derive(secret),
+        metrics.clone(),
+    );
+    let config = AuthConfig {
+        bcrypt_cost: wiring.bcrypt_cost,
+        failures_per_minute: wiring.failures_per_minute,
+        // Well within the request timeout: the client gets `429`, not a timeout.
+        attempt_wait: wiring.limits.request_timeout / 2,
+    };
+    let mut auth = AuthService::new(db.clone(), jwt, Arc::new(sessions), config).await?;
+    if let Some(pause) = wiring.login_pause {
+        auth = auth.with_pause(pause);
+    }
+    let web = WebSettings::new(secret, wiring.cookie_secure, &wiring.trusted_proxies);
+    let services = Services {
+        auth,
+        directory: DirectoryService::new(db.clone(), secret),
+        hr: HrService::new(db.clone(), secret, wiring.bcrypt_cost, metrics.clone()),
+        audit: AuditService::new(db.clone(), secret),
+        metrics,
+    };
+    Ok(AppState::new(db, services, web, wiring.limits))
+}
