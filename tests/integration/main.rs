@@ -1,56 +1,11 @@
 //! Integration tests. Database tests run twice, on MariaDB/MySQL (`DATABASE_URL`, one fresh
-//! database per test made by `#[sqlx::test]`) and on SQLite, through the `dual_test!` macro.
+//! database per test made by `#[sqlx::test]`) and on SQLite, through the `dual_test!` macro. The folders mirror
+//! `src/http`: `api/`, `pages/`, and `ops/` and `db/` for what lies beside and below it.
 
 #[macro_use]
 mod common;
 
-mod appointment;
-mod audit;
-mod audit_trail;
-mod binary;
-mod browser;
-mod browser_guards;
-mod browser_sessions;
-mod departments;
-mod directory;
-mod directory_pages;
-mod dos;
-mod dual_stack;
-mod health;
-mod hire;
-mod hr;
-mod hr_pages;
-mod hr_refusals;
-mod hr_retries;
-mod instances;
-mod kept;
-mod layers;
-mod leaks;
-mod limits;
-mod lockout;
-mod metrics;
-mod migrations;
-mod my_sessions;
-mod net;
-mod operations;
-mod outage;
+mod api;
+mod db;
+mod ops;
 mod pages;
-mod paging;
-mod passwords;
-mod plans;
-mod profiles;
-mod races;
-mod refresh;
-mod refresh_bounds;
-mod renewal;
-mod repository;
-mod retries;
-mod revocation;
-mod schema;
-mod scopes;
-mod seeding;
-mod session;
-mod shared_budget;
-mod status;
-mod token;
-mod users;

@@ -1,0 +1,14 @@
+//! The binary and what operators see: start-up, limits, connections, metrics, logs, outages, instances.
+
+pub mod binary;
+pub mod dos;
+pub mod dual_stack;
+pub mod health;
+pub mod instances;
+pub mod layers;
+pub mod leaks;
+pub mod limits;
+pub mod metrics;
+pub mod net;
+pub mod operations;
+pub mod outage;

@@ -1,0 +1,10 @@
+//! The HTML pages and the browser (headless Chromium where a real browser matters).
+
+pub mod browser;
+pub mod browser_guards;
+pub mod browser_sessions;
+pub mod directory_pages;
+pub mod hr_pages;
+pub mod login_and_home;
+pub mod renewal;
+pub mod status;
