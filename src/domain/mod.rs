@@ -16,6 +16,26 @@ pub const CURRENT: NaiveDate = match NaiveDate::from_ymd_opt(9999, 1, 1) {
     None => panic!("9999-01-01 is a valid date"),
 };
 
+/// The first and last day a client may name (query filters, the dates of changes and hires):
+/// years 1900 to 9999. chrono reads years far beyond either end (`-0001`, `+10000`), MySQL's DATE
+/// holds 1000 to 9999 only (binding anything else fails, and in a query builder panics), and no
+/// test_db row is older than 1952; so dates are refused at the edge, where the client can be told.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => panic!("1900-01-01 is a valid date"),
+};
+/// See [`FIRST_DATE`].
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => panic!("9999-12-31 is a valid date"),
+};
+
+/// Whether a client's date is one the service stores and compares: [`FIRST_DATE`] to
+/// [`LAST_DATE`].
+pub fn date_in_range(date: NaiveDate) -> bool {
+    (FIRST_DATE..=LAST_DATE).contains(&date)
+}
+
 /// What a login needs to know about an email.
 #[derive(Debug, Clone)]
 pub struct Credentials {

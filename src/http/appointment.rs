@@ -30,6 +30,7 @@ use crate::{
 pub struct Appointment {
     #[schema(example = 10198, minimum = 1)]
     pub emp_no: i32,
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-01")]
     pub from_date: NaiveDate,
 }

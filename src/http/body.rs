@@ -7,7 +7,10 @@ use secrecy::SecretString;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, FieldError};
+use crate::{
+    domain,
+    error::{Error, FieldError},
+};
 
 /// A JSON object's fields, and the errors found reading them.
 pub struct Fields {
@@ -73,12 +76,18 @@ impl Fields {
         }
     }
 
-    /// An ISO date (`YYYY-MM-DD`).
+    /// An ISO date (`YYYY-MM-DD`) from 1900-01-01 to 9999-12-31 ([`domain::date_in_range`]: a
+    /// year such as `-0001` or `0000` would be stored, or fail to bind).
     pub fn date(&mut self, field: &str) -> Option<NaiveDate> {
         let text = self.string(field)?;
-        let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+        let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .ok()
+            .filter(|date| domain::date_in_range(*date));
         if date.is_none() {
-            self.refuse(field, "must be an ISO date (YYYY-MM-DD)");
+            self.refuse(
+                field,
+                "must be an ISO date (YYYY-MM-DD) from 1900-01-01 to 9999-12-31",
+            );
         }
         date
     }

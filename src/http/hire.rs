@@ -7,14 +7,14 @@ use axum::{
     http::HeaderMap,
     response::Response,
 };
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::hr::NewHire,
+    domain::{self, hr::NewHire},
     error::{Detail, Error, InvalidBodyDetail},
     http::{
         auth::{Authorized, HrWrite},
@@ -36,8 +36,10 @@ pub struct HireBody {
     pub last_name: String,
     #[schema(example = "F", pattern = "^[MF]$")]
     pub gender: String,
+    /// From 1900-01-01 to today, before `hire_date`.
     #[schema(example = "1990-12-10")]
     pub birth_date: NaiveDate,
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-02")]
     pub hire_date: NaiveDate,
     #[schema(example = "d005")]
@@ -73,6 +75,11 @@ pub(crate) fn read_hire(fields: &mut Fields) -> Option<(NewHire, SecretString)> 
     else {
         return None;
     };
+    // Nobody on file was born before 1900 or is born after today: such a date is a typo.
+    if birth_date < domain::FIRST_DATE || birth_date > Utc::now().date_naive() {
+        fields.refuse_field("birth_date", "must be a date from 1900-01-01 to today");
+        return None;
+    }
     if birth_date >= hire_date {
         fields.refuse_field("birth_date", "must be before hire_date");
         return None;

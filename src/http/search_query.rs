@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::{
-    domain::directory::{Needle, Search, Status},
+    domain::{
+        self,
+        directory::{Needle, Search, Status},
+    },
     error::Error,
     service::directory::CardPage,
 };
@@ -37,11 +40,11 @@ pub struct SearchQuery {
     /// Current title, exactly.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Hired on or after (ISO date).
+    /// Hired on or after (ISO date, 1900-01-01 to 9999-12-31).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(value_type = Option<NaiveDate>)]
     pub hired_from: Option<String>,
-    /// Hired on or before (ISO date).
+    /// Hired on or before (ISO date, 1900-01-01 to 9999-12-31).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(value_type = Option<NaiveDate>)]
     pub hired_to: Option<String>,
@@ -74,12 +77,19 @@ pub(crate) fn bad(message: &str) -> Error {
     Error::BadRequest(message.to_owned())
 }
 
+/// An ISO date from 1900-01-01 to 9999-12-31 ([`domain::date_in_range`]): chrono also reads
+/// `-0001-01-01`, which no backend can bind.
 fn date(value: &Option<String>, name: &str) -> Result<Option<NaiveDate>, Error> {
     typed(value, name)?
         .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                Error::BadRequest(format!("{name}: an ISO date (YYYY-MM-DD) is expected"))
-            })
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .filter(|date| domain::date_in_range(*date))
+                .ok_or_else(|| {
+                    Error::BadRequest(format!(
+                        "{name}: an ISO date (YYYY-MM-DD) from 1900-01-01 to 9999-12-31 is expected"
+                    ))
+                })
         })
         .transpose()
 }

@@ -11,6 +11,7 @@ mod binary;
 mod browser;
 mod browser_guards;
 mod browser_sessions;
+mod dates;
 mod departments;
 mod directory;
 mod directory_pages;
