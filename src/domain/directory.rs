@@ -14,6 +14,18 @@ pub struct DeptRef {
     pub dept_name: String,
 }
 
+/// A department number as test_db stores it (`d008`): `d` and three digits, lower case. A client
+/// may write `D008`; MariaDB's collation would find `d008` with it but store `D008` as written (a
+/// manager of `D008` would then manage no `d008`), and SQLite would find nothing. So every dept_no
+/// is made canonical where it enters, and compared and stored only so. `None`: no dept_no at all.
+pub fn canonical_dept_no(text: &str) -> Option<String> {
+    let dept_no = text.to_ascii_lowercase();
+    let valid = dept_no.len() == 4
+        && dept_no.starts_with('d')
+        && dept_no[1..].bytes().all(|b| b.is_ascii_digit());
+    valid.then_some(dept_no)
+}
+
 /// An employee as a card names their manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PersonRef {

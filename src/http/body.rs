@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    domain,
+    domain::{self, directory::canonical_dept_no},
     error::{Error, FieldError},
 };
 
@@ -179,17 +179,15 @@ impl Fields {
         self.refuse(field, message);
     }
 
-    /// A department number: `d` and three digits.
+    /// A department number: `d` and three digits, in any case, read as test_db stores it
+    /// ([`canonical_dept_no`]).
     pub fn dept_no(&mut self, field: &str) -> Option<String> {
         let text = self.string(field)?;
-        let valid = text.len() == 4
-            && text.starts_with('d')
-            && text[1..].bytes().all(|b| b.is_ascii_digit());
-        if !valid {
+        let dept_no = canonical_dept_no(&text);
+        if dept_no.is_none() {
             self.refuse(field, "must be a department number like d005");
-            return None;
         }
-        Some(text)
+        dept_no
     }
 
     /// A whole number from 1 to `i32::MAX`.

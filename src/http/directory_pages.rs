@@ -23,6 +23,7 @@ use crate::{
     error::Error,
     http::{
         auth::{Authorized, DirectoryRead, EmployeeRead, Need},
+        departments,
         employees::emp_no,
         pages::render,
         search_query::SearchQuery,
@@ -292,8 +293,12 @@ struct DepartmentPage {
 pub async fn department(
     State(state): State<AppState>,
     PageViewer(viewer, _): PageViewer<DirectoryRead>,
-    Path(dept_no): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Response {
+    let dept_no = match departments::dept_no(path) {
+        Ok(dept_no) => dept_no,
+        Err(error) => return error_page(error),
+    };
     match state.directory.department(viewer, &dept_no).await {
         Ok(department) => render(StatusCode::OK, &DepartmentPage { department }),
         Err(error) => error_page(error.into()),

@@ -18,7 +18,11 @@ use axum_extra::headers::{ETag, IfMatch};
 use serde_json::{Map, Value};
 
 use crate::{
-    domain::{directory::DepartmentSummary, hr::Change, scope::Viewer},
+    domain::{
+        directory::{DepartmentSummary, canonical_dept_no},
+        hr::Change,
+        scope::Viewer,
+    },
     error::Error,
     http::{
         auth::HrWrite,
@@ -122,7 +126,9 @@ async fn apply(
     };
     if what == "manager" {
         // The employee's current department, as the page showed it.
-        let dept_no = form.get("dept_no").cloned().unwrap_or_default();
+        let Some(dept_no) = form.get("dept_no").and_then(|d| canonical_dept_no(d)) else {
+            return Err(Error::NotFound);
+        };
         let Some(from_date) = fields.date("from_date") else {
             return Err(fields.refused());
         };

@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use crate::{
     domain::{
         self,
-        directory::{Needle, Search, Status},
+        directory::{Needle, Search, Status, canonical_dept_no},
     },
     error::Error,
     service::directory::CardPage,
@@ -33,7 +33,7 @@ pub struct SearchQuery {
     /// number is exactly an emp_no. `%` and `_` are literal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
-    /// Current department (dept_no).
+    /// Current department (dept_no, in any case: `D005` is `d005`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(pattern = "^d[0-9]{3}$")]
     pub department: Option<String>,
@@ -121,13 +121,12 @@ impl SearchQuery {
         if q.is_some_and(|q| q.chars().count() > MAX_Q_CHARS) {
             return Err(bad("q: at most 100 characters"));
         }
-        let department = typed(&self.department, "department")?;
-        let dept_no = |d: &str| {
-            d.len() == 4 && d.starts_with('d') && d[1..].bytes().all(|b| b.is_ascii_digit())
-        };
-        if department.is_some_and(|d| !dept_no(d)) {
-            return Err(bad("department: a dept_no such as d005 is expected"));
-        }
+        let department = typed(&self.department, "department")?
+            .map(|d| {
+                canonical_dept_no(d)
+                    .ok_or_else(|| bad("department: a dept_no such as d005 is expected"))
+            })
+            .transpose()?;
         let title = present(&self.title);
         if title.is_some_and(|t| t.chars().count() > 50) {
             return Err(bad("title: at most 50 characters"));
@@ -148,7 +147,7 @@ impl SearchQuery {
         let limit = limit(&self.limit)?.unwrap_or(DEFAULT_LIMIT);
         let search = Search {
             needle: q.and_then(Needle::parse),
-            department: department.map(str::to_owned),
+            department,
             title: title.map(str::to_owned),
             hired_from,
             hired_to,

@@ -13,6 +13,7 @@ mod browser_guards;
 mod browser_sessions;
 mod dates;
 mod departments;
+mod dept_keys;
 mod directory;
 mod directory_pages;
 mod dos;
