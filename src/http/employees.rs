@@ -109,7 +109,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/employees/{emp_no}", tag = "directory",
     params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
     responses(
-        (status = 200, description = "The card or the full record; `ETag` over the employee's current rows (department, title, salary, manager appointment), for `If-Match` on the HR changes",
+        (status = 200, description = "The card or the full record. `ETag`: with the full record, over the employee's current rows (department, title, salary, manager appointment), for `If-Match` on the HR changes; with a card, over the card alone",
          body = EmployeeBody, headers(("ETag" = String))),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token has no directory scope", body = Detail),
@@ -124,8 +124,7 @@ pub async fn show(
 ) -> Result<Response, Error> {
     let emp_no = emp_no(path)?;
     let view = state.directory.employee(caller.viewer(), emp_no).await?;
-    // A keyed hash: it tells a caller who sees only the card nothing of the salary behind it.
-    let etag = state.hr.etag(emp_no).await?;
+    let etag = state.hr.etag_of(&view).await?;
     let mut response = Json(EmployeeBody::from(view)).into_response();
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, etag);

@@ -11,6 +11,7 @@ mod binary;
 mod browser;
 mod browser_guards;
 mod browser_sessions;
+mod card_tags;
 mod dates;
 mod departments;
 mod dept_keys;
