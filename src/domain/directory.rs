@@ -85,6 +85,21 @@ pub struct Record {
     pub gender: String,
 }
 
+/// Whom a caller may see at all, as the look-up of one employee applies it in its own statement:
+/// an employee outside it is not read, exactly like one that does not exist (the same statement,
+/// no row), so that neither the answer nor the work behind it tells the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// Everyone, former employees too.
+    pub everyone: bool,
+    /// This employee (oneself), whatever else.
+    pub own: Option<i32>,
+    /// Current employees.
+    pub current: bool,
+    /// Also ask whether this employee currently manages the target's department.
+    pub manager: Option<i32>,
+}
+
 /// `GET /employees/{emp_no}`: the full record when the caller may see it, else the card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmployeeView {

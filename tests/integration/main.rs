@@ -20,6 +20,7 @@ mod directory_pages;
 mod dos;
 mod dual_stack;
 mod health;
+mod hidden;
 mod hire;
 mod hr;
 mod hr_pages;
