@@ -92,11 +92,16 @@ impl Fields {
         date
     }
 
-    /// Text of 1 to `max` characters, trimmed.
+    /// Text of 1 to `max` characters, trimmed, without control characters
+    /// ([`domain::is_plain_text`]): names and titles are shown and exported as they are stored.
     pub fn text(&mut self, field: &str, max: usize) -> Option<String> {
         let text = self.string(field)?.trim().to_owned();
         if text.is_empty() || text.chars().count() > max {
             self.refuse(field, &format!("must be 1 to {max} characters"));
+            return None;
+        }
+        if !domain::is_plain_text(&text) {
+            self.refuse(field, "must not contain control characters");
             return None;
         }
         Some(text)
@@ -132,20 +137,18 @@ impl Fields {
         Some(SecretString::from(text))
     }
 
-    /// An optional email: absent or null is `Some(None)`; else up to 255 characters with one `@`
-    /// between a local part and a domain, and no spaces.
+    /// An optional email: absent or null is `Some(None)`; else an address by
+    /// [`domain::is_email`]'s rule (surrounding spaces trimmed).
     pub fn optional_email(&mut self, field: &str) -> Option<Option<String>> {
         if matches!(self.map.get(field), None | Some(Value::Null)) {
             return Some(None);
         }
         let text = self.string(field)?.trim().to_owned();
-        let valid = text.len() <= 255
-            && !text.chars().any(char::is_whitespace)
-            && text.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.contains('@')
-            });
-        if !valid {
-            self.refuse(field, "must be an email address");
+        if !domain::is_email(&text) {
+            self.refuse(
+                field,
+                "must be an email address such as ada.lovelace@example.com",
+            );
             return None;
         }
         Some(Some(text))

@@ -43,7 +43,8 @@ pub struct RetryHeaders {
 /// `{"title", "from_date"}`.
 #[derive(Deserialize, ToSchema)]
 pub struct TitleChange {
-    #[schema(example = "Technique Leader")]
+    /// 1 to 50 characters, no control characters.
+    #[schema(example = "Technique Leader", max_length = 50)]
     pub title: String,
     /// From 1900-01-01 to today.
     #[schema(example = "2024-01-01")]

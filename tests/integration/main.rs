@@ -34,6 +34,7 @@ mod lockout;
 mod metrics;
 mod migrations;
 mod my_sessions;
+mod names;
 mod net;
 mod operations;
 mod outage;

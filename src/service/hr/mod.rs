@@ -60,6 +60,9 @@ pub enum HrError {
     /// Another employee has the email.
     #[error("email taken")]
     EmailTaken,
+    /// No email was given and the names make no address (`firstname.lastname.EMPNO@gmail.com`).
+    #[error("no default email")]
+    NoDefaultEmail,
     /// `If-Match` names no current tag of the employee.
     #[error("precondition failed")]
     PreconditionFailed,
