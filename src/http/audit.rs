@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Query, State, rejection::QueryRejection},
+    extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
@@ -19,7 +19,7 @@ use crate::{
     error::{Detail, Error},
     http::{
         auth::{AdminRead, Authorized},
-        search_query::{DEFAULT_LIMIT, bad, limit, typed},
+        search_query::{DEFAULT_LIMIT, Params, bad, limit, typed},
     },
     service::audit::AuditError,
     state::AppState,
@@ -160,9 +160,8 @@ pub struct AuditPageBody {
 pub async fn list(
     State(state): State<AppState>,
     _caller: Authorized<AdminRead>,
-    query: Result<Query<AuditQuery>, QueryRejection>,
+    Params(query): Params<AuditQuery>,
 ) -> Result<Response, Error> {
-    let Query(query) = query.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let (filter, cursor) = query.parse()?;
     let page = state
         .audit

@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::PathRejection, rejection::QueryRejection},
+    extract::{Path, State, rejection::PathRejection},
     response::Response,
 };
 
@@ -11,7 +11,7 @@ use crate::{
     error::{Detail, Error},
     http::{
         auth::{Authorized, DirectoryRead, Scoped},
-        search_query::{CardPageBody, SearchQuery, page_response},
+        search_query::{CardPageBody, Params, SearchQuery, page_response},
     },
     state::AppState,
 };
@@ -83,10 +83,9 @@ pub async fn staff(
     State(state): State<AppState>,
     caller: Scoped<DirectoryRead>,
     path: Result<Path<String>, PathRejection>,
-    query: Result<Query<SearchQuery>, QueryRejection>,
+    Params(query): Params<SearchQuery>,
 ) -> Result<Response, Error> {
     let dept_no = dept_no(path)?;
-    let query = SearchQuery::from_request(query)?;
     let (search, cursor) = query.parse()?;
     if search.status != Status::Current {
         return Err(Error::BadRequest(

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::PathRejection, rejection::QueryRejection},
+    extract::{Path, State, rejection::PathRejection},
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
@@ -17,7 +17,7 @@ use crate::{
     error::{Detail, Error},
     http::{
         auth::{Authorized, DirectoryRead, EmployeeRead, Scoped},
-        search_query::{CardPageBody, SearchQuery, page_response},
+        search_query::{CardPageBody, Params, SearchQuery, page_response},
     },
     service::directory::DirectoryError,
     state::AppState,
@@ -87,9 +87,8 @@ pub fn emp_no(path: Result<Path<i32>, PathRejection>) -> Result<i32, Error> {
 pub async fn list(
     State(state): State<AppState>,
     caller: Scoped<DirectoryRead>,
-    query: Result<Query<SearchQuery>, QueryRejection>,
+    Params(query): Params<SearchQuery>,
 ) -> Result<Response, Error> {
-    let query = SearchQuery::from_request(query)?;
     let (search, cursor) = query.parse()?;
     // The search checks the token's session in its own statement.
     let page = state

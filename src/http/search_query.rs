@@ -2,12 +2,12 @@
 //! parsed into a [`Search`], every bad value a `400` that names its parameter.
 
 use axum::{
-    extract::{Query, rejection::QueryRejection},
-    http::{HeaderValue, header},
+    extract::FromRequestParts,
+    http::{HeaderValue, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use utoipa::IntoParams;
 
 use crate::{
@@ -107,14 +107,38 @@ pub(crate) fn limit(value: &Option<String>) -> Result<Option<u32>, Error> {
         .transpose()
 }
 
-impl SearchQuery {
-    /// The query string, or a `400` naming what could not be read (a repeated parameter, say).
-    pub fn from_request(query: Result<Query<SearchQuery>, QueryRejection>) -> Result<Self, Error> {
-        query
-            .map(|Query(query)| query)
-            .map_err(|rejection| Error::BadRequest(rejection.body_text()))
-    }
+/// A query string read into `T` (whose fields are all optional strings), or a `400` in our own
+/// words naming the parameter that could not be read: axum's `Query` answers with serde's text
+/// ("Failed to deserialize query string: duplicate field `q`"), in plain text.
+pub struct Params<T>(pub T);
 
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(Params)
+            .map_err(|error| unreadable(query, &error.to_string()))
+    }
+}
+
+/// The refusal of a query string that `T` could not be read from. Its fields are optional
+/// strings, so what fails is a parameter given twice; serde names it only inside its message, so
+/// the repeated names are looked for there (a name the client made up is never echoed).
+fn unreadable(query: &str, message: &str) -> Error {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let repeated = pairs.iter().enumerate().find_map(|(i, (name, _))| {
+        let again = pairs[..i].iter().any(|(earlier, _)| earlier == name);
+        (again && message.contains(&format!("`{name}`"))).then_some(name)
+    });
+    match repeated {
+        Some(name) => Error::BadRequest(format!("{name}: given more than once")),
+        None => bad("The query string could not be read"),
+    }
+}
+
+impl SearchQuery {
     /// The search these parameters ask for, and the cursor.
     pub fn parse(&self) -> Result<(Search, Option<&str>), Error> {
         let q = present(&self.q);

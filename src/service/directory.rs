@@ -89,6 +89,12 @@ impl DirectoryService {
         cursor: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
         if search.status != Status::Current && !viewer.can(Scope::Hr) {
+            // Liveness first: an ended session is told so, not that it lacks a scope.
+            if let Some(token) = token
+                && !sessions::is_live(&self.db, token).await?
+            {
+                return Err(DirectoryError::Revoked);
+            }
             return Err(DirectoryError::NeedsScope(Scope::Hr));
         }
         self.page("employees", search, cursor, token).await

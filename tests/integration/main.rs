@@ -19,6 +19,7 @@ mod directory;
 mod directory_pages;
 mod dos;
 mod dual_stack;
+mod guards;
 mod health;
 mod hidden;
 mod hire;
