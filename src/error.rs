@@ -299,10 +299,18 @@ impl From<axum::Error> for Error {
 }
 
 impl From<axum::extract::rejection::BytesRejection> for Error {
+    /// In our own words, as [`From<axum::Error>`] says them: axum's text names its internals
+    /// ("Failed to buffer the request body: …").
     fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        let status = rejection.status();
+        let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "Request body too large"
+        } else {
+            "The request body could not be read"
+        };
         Error::Rejected {
-            status: rejection.status(),
-            detail: rejection.body_text(),
+            status,
+            detail: detail.to_owned(),
         }
     }
 }

@@ -14,6 +14,18 @@ pub struct DeptRef {
     pub dept_name: String,
 }
 
+/// A department number as test_db stores it (`d008`): `d` and three digits, lower case. A client
+/// may write `D008`; MariaDB's collation would find `d008` with it but store `D008` as written (a
+/// manager of `D008` would then manage no `d008`), and SQLite would find nothing. So every dept_no
+/// is made canonical where it enters, and compared and stored only so. `None`: no dept_no at all.
+pub fn canonical_dept_no(text: &str) -> Option<String> {
+    let dept_no = text.to_ascii_lowercase();
+    let valid = dept_no.len() == 4
+        && dept_no.starts_with('d')
+        && dept_no[1..].bytes().all(|b| b.is_ascii_digit());
+    valid.then_some(dept_no)
+}
+
 /// An employee as a card names their manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PersonRef {
@@ -71,6 +83,21 @@ pub struct Record {
     /// `M` or `F`.
     #[schema(example = "M")]
     pub gender: String,
+}
+
+/// Whom a caller may see at all, as the look-up of one employee applies it in its own statement:
+/// an employee outside it is not read, exactly like one that does not exist (the same statement,
+/// no row), so that neither the answer nor the work behind it tells the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// Everyone, former employees too.
+    pub everyone: bool,
+    /// This employee (oneself), whatever else.
+    pub own: Option<i32>,
+    /// Current employees.
+    pub current: bool,
+    /// Also ask whether this employee currently manages the target's department.
+    pub manager: Option<i32>,
 }
 
 /// `GET /employees/{emp_no}`: the full record when the caller may see it, else the card.

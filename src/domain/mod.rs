@@ -18,6 +18,26 @@ pub const CURRENT: NaiveDate = match NaiveDate::from_ymd_opt(9999, 1, 1) {
     None => panic!("9999-01-01 is a valid date"),
 };
 
+/// The first and last day a client may name (query filters, the dates of changes and hires):
+/// years 1900 to 9999. chrono reads years far beyond either end (`-0001`, `+10000`), MySQL's DATE
+/// holds 1000 to 9999 only (binding anything else fails, and in a query builder panics), and no
+/// test_db row is older than 1952; so dates are refused at the edge, where the client can be told.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => panic!("1900-01-01 is a valid date"),
+};
+/// See [`FIRST_DATE`].
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => panic!("9999-12-31 is a valid date"),
+};
+
+/// Whether a client's date is one the service stores and compares: [`FIRST_DATE`] to
+/// [`LAST_DATE`].
+pub fn date_in_range(date: NaiveDate) -> bool {
+    (FIRST_DATE..=LAST_DATE).contains(&date)
+}
+
 /// What a login needs to know about an email.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -140,7 +160,120 @@ pub fn default_email(first_name: &str, last_name: &str, emp_no: i32) -> String {
         .to_lowercase()
 }
 
+/// Whether text a client writes into a record (a name, a title) is free of characters that are
+/// not text: C0 and C1 controls (NUL, escape, newlines, DEL…), the Unicode line and paragraph
+/// separators, and the bidirectional controls that reorder how the text around them is shown.
+/// They would be stored and shown as they are: in pages, CSV, logs and other systems' screens.
+pub fn is_plain_text(text: &str) -> bool {
+    !text.chars().any(|c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+            )
+    })
+}
+
+/// Whether `email` is an address this service stores: RFC 5322's `dot-atom@dot-atom`, with the
+/// letters and digits of any script (RFC 6531) and RFC 5321's lengths: a local part of 1 to 64
+/// bytes of atoms (letters, digits and ``!#$%&'*+-/=?^_`{|}~``) joined by single dots; a domain
+/// of two or more labels of 1 to 63 bytes (letters, digits, inner hyphens), the last not all
+/// digits, 253 bytes at most; 254 bytes in all. Quoted local parts, comments and address
+/// literals (`[127.0.0.1]`), which RFC 5322 also allows, are refused: no mail system of an
+/// employer hands them out, and each is a way to smuggle odd characters in.
+pub fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let atext = |c: char| {
+        c.is_ascii_alphanumeric()
+            || "!#$%&'*+-/=?^_`{|}~".contains(c)
+            || (!c.is_ascii() && c.is_alphanumeric())
+    };
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atext));
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c == '-' || c.is_alphanumeric())
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|label| label_ok(label))
+        && !labels
+            .last()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
+    email.len() <= 254 && local_ok && domain_ok
+}
+
 /// How a submitted login email is compared: trimmed and lower-cased, on every backend.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_has_no_controls() {
+        assert!(is_plain_text("Zoë O'Brien-Smith"));
+        for bad in [
+            "a\u{0}",
+            "a\nb",
+            "\u{1b}[31m",
+            "a\u{7f}",
+            "a\u{85}",
+            "a\u{202e}b",
+            "a\u{2028}",
+        ] {
+            assert!(!is_plain_text(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn emails_are_dot_atoms_at_a_domain() {
+        for good in [
+            "a@b.co",
+            "ada.king+work@example.co.uk",
+            "o'brien_x-1@mail-host.example.org",
+            "zoë@exämple.de",
+        ] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a",
+            "@b.co",
+            "a@",
+            "a@b",
+            ".a@b.co",
+            "a.@b.co",
+            "a..b@b.co",
+            "a@b..co",
+            "a@.b.co",
+            "a@b.co.",
+            "a@-b.co",
+            "a@b-.co",
+            "a@b_c.co",
+            "a@b.123",
+            "a b@b.co",
+            "a\u{0}@b.co",
+            "\"a\"@b.co",
+            "a(x)@b.co",
+            "a@[127.0.0.1]",
+            "a@b@c.co",
+            "a<b>@c.co",
+        ] {
+            assert!(!is_email(bad), "{bad:?}");
+        }
+        assert!(!is_email(&format!("{}@b.co", "a".repeat(65))));
+        assert!(!is_email(&format!("a@{}.co", "b".repeat(64))));
+        assert!(is_email(&format!("{}@b.co", "a".repeat(64))));
+    }
 }

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State, rejection::JsonRejection},
+    extract::{Path, State, rejection::JsonRejection, rejection::PathRejection},
     http::{HeaderMap, HeaderName, header},
     response::{IntoResponse, Response},
 };
@@ -19,6 +19,7 @@ use crate::{
         auth::{Authorized, HrWrite},
         body::Fields,
         client::ClientAddress,
+        departments,
         hr::{actor, idempotency_key, refusal},
     },
     service::hr::{AppointRequest, Appointed, Retry},
@@ -30,6 +31,7 @@ use crate::{
 pub struct Appointment {
     #[schema(example = 10198, minimum = 1)]
     pub emp_no: i32,
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-01")]
     pub from_date: NaiveDate,
 }
@@ -37,7 +39,7 @@ pub struct Appointment {
 /// Appoints a department's manager from `from_date` on; the current manager's row ends that day.
 #[utoipa::path(put, path = "/departments/{dept_no}/manager", tag = "hr",
     params(
-        ("dept_no" = String, Path, description = "Department number", example = "d005"),
+        ("dept_no" = String, Path, description = "Department number (any case: `D005` is `d005`)", example = "d005"),
         ("Idempotency-Key" = Option<String>, Header, description = "Any 1 to 255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again"),
     ),
     request_body = Appointment,
@@ -57,9 +59,11 @@ pub async fn appoint(
     caller: Authorized<HrWrite>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    Path(dept_no): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, Error> {
+    // Canonical, so that the row stored, the key's endpoint and the answer all say `d005`.
+    let dept_no = departments::dept_no(path)?;
     let mut fields = Fields::of(body)?;
     let (Some(emp_no), Some(from_date)) = (fields.positive("emp_no"), fields.date("from_date"))
     else {

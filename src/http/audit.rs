@@ -3,20 +3,23 @@
 
 use axum::{
     Json,
-    extract::{Query, State, rejection::QueryRejection},
+    extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    domain::audit::{ACTIONS, AuditEntry, AuditFilter},
+    domain::{
+        self,
+        audit::{ACTIONS, AuditEntry, AuditFilter},
+    },
     error::{Detail, Error},
     http::{
         auth::{AdminRead, Authorized},
-        search_query::{DEFAULT_LIMIT, bad, limit, typed},
+        search_query::{DEFAULT_LIMIT, Params, bad, limit, typed},
     },
     service::audit::AuditError,
     state::AppState,
@@ -37,10 +40,12 @@ pub struct AuditQuery {
     /// One of the actions, e.g. `employee.title`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// From this moment on (RFC 3339), or this day on (ISO date).
+    /// From this moment on (RFC 3339), or this day on (ISO date); from 1900-01-01 to 9999-12-31
+    /// (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// Up to this moment (RFC 3339), or to the end of this day (ISO date), inclusive.
+    /// Up to this moment (RFC 3339), or to the end of this day (ISO date), inclusive; from
+    /// 1900-01-01 to 9999-12-31 (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,28 +66,35 @@ fn emp_no(value: &Option<String>, name: &str) -> Result<Option<i32>, Error> {
         .transpose()
 }
 
-/// A moment: RFC 3339, or an ISO date (its first moment; with `end`, the first of the next day).
+/// A moment: RFC 3339, or an ISO date (its first moment; with `end`, the first of the next day),
+/// on a day from 1900-01-01 to 9999-12-31 in UTC (anything else cannot be bound; see
+/// [`domain::FIRST_DATE`]). An end past 9999-12-31's last moment is no bound at all (`None`): no
+/// entry is later, and its exclusive bound, in year 10000, is no date the backends compare.
 fn moment(value: &Option<String>, name: &str, end: bool) -> Result<Option<NaiveDateTime>, Error> {
     let Some(value) = typed(value, name)? else {
         return Ok(None);
     };
-    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
-        let at = at.with_timezone(&Utc).naive_utc();
-        return Ok(Some(if end {
-            at + TimeDelta::microseconds(1)
-        } else {
-            at
-        }));
-    }
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+    let exact = DateTime::parse_from_rfc3339(value)
         .ok()
-        .and_then(|day| if end { day.succ_opt() } else { Some(day) })
+        .map(|at| at.with_timezone(&Utc).naive_utc());
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+    let at = exact
+        .or_else(|| day.map(|day| day.and_time(NaiveTime::MIN)))
+        .filter(|at| domain::date_in_range(at.date()))
         .ok_or_else(|| {
             bad(&format!(
-                "{name}: an RFC 3339 time or an ISO date is expected"
+                "{name}: an RFC 3339 time or an ISO date, from 1900-01-01 to 9999-12-31 (UTC), \
+                 is expected"
             ))
         })?;
-    Ok(Some(day.and_time(chrono::NaiveTime::MIN)))
+    if !end {
+        return Ok(Some(at));
+    }
+    let until = match exact {
+        Some(at) => at.checked_add_signed(TimeDelta::microseconds(1)),
+        None => at.date().succ_opt().map(|day| day.and_time(NaiveTime::MIN)),
+    };
+    Ok(until.filter(|until| domain::date_in_range(until.date())))
 }
 
 impl AuditQuery {
@@ -148,9 +160,8 @@ pub struct AuditPageBody {
 pub async fn list(
     State(state): State<AppState>,
     _caller: Authorized<AdminRead>,
-    query: Result<Query<AuditQuery>, QueryRejection>,
+    Params(query): Params<AuditQuery>,
 ) -> Result<Response, Error> {
-    let Query(query) = query.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let (filter, cursor) = query.parse()?;
     let page = state
         .audit

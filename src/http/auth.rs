@@ -146,7 +146,8 @@ impl Need for AdminRead {
 }
 
 /// A token with the scope `N` needs, whose signature and claims are valid. Revocation is checked
-/// by the handler's own query (`/users/me` reads the profile and the revocation together).
+/// by the handler's own query (`/users/me` reads the profile and the revocation together); a token
+/// without the scope is checked here before it is refused (`401` before `403`).
 pub struct Scoped<N> {
     pub token: SignedToken,
     pub viewer: Viewer,
@@ -163,6 +164,10 @@ impl<N: Need> FromRequestParts<AppState> for Scoped<N> {
             scopes: ScopeSet::from_claim(token.claims.scope.as_deref()),
         };
         if !viewer.scopes.any(N::ANY_OF) {
+            // Liveness first: a token of an ended session is `401` whatever its scope, so that a
+            // client learns to log in again rather than to ask for another scope. Only refusals
+            // pay for this look-up; a granted request checks liveness in its handler's statement.
+            state.auth.ensure_live(&token.token_ref()).await?;
             return Err(Error::InsufficientScope(N::NAMED));
         }
         Ok(Scoped {

@@ -7,7 +7,10 @@ use secrecy::SecretString;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, FieldError};
+use crate::{
+    domain::{self, directory::canonical_dept_no},
+    error::{Error, FieldError},
+};
 
 /// A JSON object's fields, and the errors found reading them.
 pub struct Fields {
@@ -73,21 +76,32 @@ impl Fields {
         }
     }
 
-    /// An ISO date (`YYYY-MM-DD`).
+    /// An ISO date (`YYYY-MM-DD`) from 1900-01-01 to 9999-12-31 ([`domain::date_in_range`]: a
+    /// year such as `-0001` or `0000` would be stored, or fail to bind).
     pub fn date(&mut self, field: &str) -> Option<NaiveDate> {
         let text = self.string(field)?;
-        let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+        let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .ok()
+            .filter(|date| domain::date_in_range(*date));
         if date.is_none() {
-            self.refuse(field, "must be an ISO date (YYYY-MM-DD)");
+            self.refuse(
+                field,
+                "must be an ISO date (YYYY-MM-DD) from 1900-01-01 to 9999-12-31",
+            );
         }
         date
     }
 
-    /// Text of 1 to `max` characters, trimmed.
+    /// Text of 1 to `max` characters, trimmed, without control characters
+    /// ([`domain::is_plain_text`]): names and titles are shown and exported as they are stored.
     pub fn text(&mut self, field: &str, max: usize) -> Option<String> {
         let text = self.string(field)?.trim().to_owned();
         if text.is_empty() || text.chars().count() > max {
             self.refuse(field, &format!("must be 1 to {max} characters"));
+            return None;
+        }
+        if !domain::is_plain_text(&text) {
+            self.refuse(field, "must not contain control characters");
             return None;
         }
         Some(text)
@@ -123,20 +137,18 @@ impl Fields {
         Some(SecretString::from(text))
     }
 
-    /// An optional email: absent or null is `Some(None)`; else up to 255 characters with one `@`
-    /// between a local part and a domain, and no spaces.
+    /// An optional email: absent or null is `Some(None)`; else an address by
+    /// [`domain::is_email`]'s rule (surrounding spaces trimmed).
     pub fn optional_email(&mut self, field: &str) -> Option<Option<String>> {
         if matches!(self.map.get(field), None | Some(Value::Null)) {
             return Some(None);
         }
         let text = self.string(field)?.trim().to_owned();
-        let valid = text.len() <= 255
-            && !text.chars().any(char::is_whitespace)
-            && text.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.contains('@')
-            });
-        if !valid {
-            self.refuse(field, "must be an email address");
+        if !domain::is_email(&text) {
+            self.refuse(
+                field,
+                "must be an email address such as ada.lovelace@example.com",
+            );
             return None;
         }
         Some(Some(text))
@@ -170,17 +182,15 @@ impl Fields {
         self.refuse(field, message);
     }
 
-    /// A department number: `d` and three digits.
+    /// A department number: `d` and three digits, in any case, read as test_db stores it
+    /// ([`canonical_dept_no`]).
     pub fn dept_no(&mut self, field: &str) -> Option<String> {
         let text = self.string(field)?;
-        let valid = text.len() == 4
-            && text.starts_with('d')
-            && text[1..].bytes().all(|b| b.is_ascii_digit());
-        if !valid {
+        let dept_no = canonical_dept_no(&text);
+        if dept_no.is_none() {
             self.refuse(field, "must be a department number like d005");
-            return None;
         }
-        Some(text)
+        dept_no
     }
 
     /// A whole number from 1 to `i32::MAX`.

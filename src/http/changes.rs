@@ -43,8 +43,10 @@ pub struct RetryHeaders {
 /// `{"title", "from_date"}`.
 #[derive(Deserialize, ToSchema)]
 pub struct TitleChange {
-    #[schema(example = "Technique Leader")]
+    /// 1 to 50 characters, no control characters.
+    #[schema(example = "Technique Leader", max_length = 50)]
     pub title: String,
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-01")]
     pub from_date: NaiveDate,
 }
@@ -54,6 +56,7 @@ pub struct TitleChange {
 pub struct DepartmentChange {
     #[schema(example = "d004")]
     pub dept_no: String,
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-01")]
     pub from_date: NaiveDate,
 }
@@ -63,6 +66,7 @@ pub struct DepartmentChange {
 pub struct SalaryChange {
     #[schema(example = 72000, minimum = 1)]
     pub salary: i32,
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-01")]
     pub from_date: NaiveDate,
 }
@@ -70,6 +74,7 @@ pub struct SalaryChange {
 /// `{"date"}`.
 #[derive(Deserialize, ToSchema)]
 pub struct Termination {
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-01")]
     pub date: NaiveDate,
 }

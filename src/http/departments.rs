@@ -2,19 +2,27 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::QueryRejection},
+    extract::{Path, State, rejection::PathRejection},
     response::Response,
 };
 
 use crate::{
-    domain::directory::{DepartmentDetail, DepartmentSummary, Status},
+    domain::directory::{DepartmentDetail, DepartmentSummary, Status, canonical_dept_no},
     error::{Detail, Error},
     http::{
         auth::{Authorized, DirectoryRead, Scoped},
-        search_query::{CardPageBody, SearchQuery, page_response},
+        search_query::{CardPageBody, Params, SearchQuery, page_response},
     },
     state::AppState,
 };
+
+/// A dept_no from the path, as test_db stores it (`D005` is `d005`); anything else, and a path
+/// that is not UTF-8, is `404`, like a department that does not exist.
+pub fn dept_no(path: Result<Path<String>, PathRejection>) -> Result<String, Error> {
+    path.ok()
+        .and_then(|Path(dept_no)| canonical_dept_no(&dept_no))
+        .ok_or(Error::NotFound)
+}
 
 /// The nine departments: manager, headcount, and payroll for HR and the department's own manager.
 #[utoipa::path(get, path = "/departments", tag = "directory",
@@ -34,7 +42,7 @@ pub async fn list(
 
 /// One department, with its manager history (newest first).
 #[utoipa::path(get, path = "/departments/{dept_no}", tag = "directory",
-    params(("dept_no" = String, Path, description = "Department number", example = "d005")),
+    params(("dept_no" = String, Path, description = "Department number (any case: `D005` is `d005`)", example = "d005")),
     responses(
         (status = 200, body = DepartmentDetail),
         (status = 401, description = "No valid token", body = Detail),
@@ -46,8 +54,9 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     caller: Authorized<DirectoryRead>,
-    Path(dept_no): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<DepartmentDetail>, Error> {
+    let dept_no = dept_no(path)?;
     Ok(Json(
         state
             .directory
@@ -59,7 +68,7 @@ pub async fn show(
 /// Cards of a department's current staff, paged and filtered like `/employees` (`status` can only
 /// be `current`).
 #[utoipa::path(get, path = "/departments/{dept_no}/employees", tag = "directory",
-    params(("dept_no" = String, Path, description = "Department number", example = "d005"), SearchQuery),
+    params(("dept_no" = String, Path, description = "Department number (any case: `D005` is `d005`)", example = "d005"), SearchQuery),
     responses(
         (status = 200, description = "A page of cards; `Link` when there is a next page", body = CardPageBody,
          headers(("Link" = String))),
@@ -73,10 +82,10 @@ pub async fn show(
 pub async fn staff(
     State(state): State<AppState>,
     caller: Scoped<DirectoryRead>,
-    Path(dept_no): Path<String>,
-    query: Result<Query<SearchQuery>, QueryRejection>,
+    path: Result<Path<String>, PathRejection>,
+    Params(query): Params<SearchQuery>,
 ) -> Result<Response, Error> {
-    let query = SearchQuery::from_request(query)?;
+    let dept_no = dept_no(path)?;
     let (search, cursor) = query.parse()?;
     if search.status != Status::Current {
         return Err(Error::BadRequest(

@@ -6,9 +6,7 @@ use std::marker::PhantomData;
 
 use askama::Template;
 use axum::{
-    extract::{
-        FromRequestParts, Path, Query, State, rejection::PathRejection, rejection::QueryRejection,
-    },
+    extract::{FromRequestParts, Path, State, rejection::PathRejection},
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
@@ -23,9 +21,10 @@ use crate::{
     error::Error,
     http::{
         auth::{Authorized, DirectoryRead, EmployeeRead, Need},
+        browser, departments,
         employees::emp_no,
         pages::render,
-        search_query::SearchQuery,
+        search_query::{Params, SearchQuery},
     },
     state::AppState,
 };
@@ -47,6 +46,27 @@ impl<N: Need> FromRequestParts<AppState> for PageViewer<N> {
                 Err((jar, Redirect::to(&format!("/login?{next}"))).into_response())
             }
             Err(error) => Err(error_page(error)),
+        }
+    }
+}
+
+/// A page that a browser is shown and an API client may also fetch (`/status`): a browser (it asks
+/// for `text/html`, see [`crate::http::browser::wants_html`]) is guarded as by [`PageViewer`]; any
+/// other client gets the API's refusals, `401` or `403` as `{"detail"}` with `WWW-Authenticate`,
+/// not a redirect to the login page or a page of HTML it cannot read.
+pub struct PageOrApi<N>(pub Viewer, pub PhantomData<N>);
+
+impl<N: Need> FromRequestParts<AppState> for PageOrApi<N> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if browser::wants_html(&parts.headers) {
+            let PageViewer(viewer, _) = PageViewer::<N>::from_request_parts(parts, state).await?;
+            return Ok(PageOrApi(viewer, PhantomData));
+        }
+        match Authorized::<N>::from_request_parts(parts, state).await {
+            Ok(authorized) => Ok(PageOrApi(authorized.viewer(), PhantomData)),
+            Err(error) => Err(error.into_response()),
         }
     }
 }
@@ -103,15 +123,18 @@ struct DirectoryPage {
 pub async fn directory(
     State(state): State<AppState>,
     PageViewer(viewer, _): PageViewer<DirectoryRead>,
-    query: Result<Query<SearchQuery>, QueryRejection>,
+    query: Result<Params<SearchQuery>, Error>,
 ) -> Response {
     let departments = match state.directory.departments(viewer).await {
         Ok(departments) => departments,
         Err(error) => return error_page(error.into()),
     };
-    let query = SearchQuery::from_request(query)
-        .unwrap_or_default()
-        .without_empty();
+    // An unreadable query string (a parameter given twice) is shown in the form, like any bad
+    // parameter, over an empty search.
+    let (query, unreadable) = match query {
+        Ok(Params(query)) => (query.without_empty(), None),
+        Err(error) => (SearchQuery::default(), Some(error)),
+    };
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let form = FormValues {
         q: value(&query.q),
@@ -129,7 +152,7 @@ pub async fn directory(
         next: None,
         error: None,
     };
-    let found = match query.parse() {
+    let found = match unreadable.map_or_else(|| query.parse(), Err) {
         Ok((search, cursor)) => state
             .directory
             .search(viewer, None, &search, cursor)
@@ -292,8 +315,12 @@ struct DepartmentPage {
 pub async fn department(
     State(state): State<AppState>,
     PageViewer(viewer, _): PageViewer<DirectoryRead>,
-    Path(dept_no): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Response {
+    let dept_no = match departments::dept_no(path) {
+        Ok(dept_no) => dept_no,
+        Err(error) => return error_page(error),
+    };
     match state.directory.department(viewer, &dept_no).await {
         Ok(department) => render(StatusCode::OK, &DepartmentPage { department }),
         Err(error) => error_page(error.into()),

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::PathRejection, rejection::QueryRejection},
+    extract::{Path, State, rejection::PathRejection},
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
@@ -17,7 +17,7 @@ use crate::{
     error::{Detail, Error},
     http::{
         auth::{Authorized, DirectoryRead, EmployeeRead, Scoped},
-        search_query::{CardPageBody, SearchQuery, page_response},
+        search_query::{CardPageBody, Params, SearchQuery, page_response},
     },
     service::directory::DirectoryError,
     state::AppState,
@@ -87,9 +87,8 @@ pub fn emp_no(path: Result<Path<i32>, PathRejection>) -> Result<i32, Error> {
 pub async fn list(
     State(state): State<AppState>,
     caller: Scoped<DirectoryRead>,
-    query: Result<Query<SearchQuery>, QueryRejection>,
+    Params(query): Params<SearchQuery>,
 ) -> Result<Response, Error> {
-    let query = SearchQuery::from_request(query)?;
     let (search, cursor) = query.parse()?;
     // The search checks the token's session in its own statement.
     let page = state
@@ -109,7 +108,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/employees/{emp_no}", tag = "directory",
     params(("emp_no" = i32, Path, description = "Employee number", example = 10198)),
     responses(
-        (status = 200, description = "The card or the full record; `ETag` over the employee's current rows (department, title, salary, manager appointment), for `If-Match` on the HR changes",
+        (status = 200, description = "The card or the full record. `ETag`: with the full record, over the employee's current rows (department, title, salary, manager appointment), for `If-Match` on the HR changes; with a card, over the card alone",
          body = EmployeeBody, headers(("ETag" = String))),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token has no directory scope", body = Detail),
@@ -124,8 +123,7 @@ pub async fn show(
 ) -> Result<Response, Error> {
     let emp_no = emp_no(path)?;
     let view = state.directory.employee(caller.viewer(), emp_no).await?;
-    // A keyed hash: it tells a caller who sees only the card nothing of the salary behind it.
-    let etag = state.hr.etag(emp_no).await?;
+    let etag = state.hr.etag_of(&view).await?;
     let mut response = Json(EmployeeBody::from(view)).into_response();
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, etag);

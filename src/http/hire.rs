@@ -7,14 +7,14 @@ use axum::{
     http::HeaderMap,
     response::Response,
 };
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::hr::NewHire,
+    domain::{self, hr::NewHire},
     error::{Detail, Error, InvalidBodyDetail},
     http::{
         auth::{Authorized, HrWrite},
@@ -30,18 +30,23 @@ use crate::{
 /// A new employee. `email` is optional (default `firstname.lastname.EMPNO@gmail.com`).
 #[derive(Deserialize, ToSchema)]
 pub struct HireBody {
+    /// 1 to 14 characters, no control characters.
     #[schema(example = "Ada", max_length = 14)]
     pub first_name: String,
+    /// 1 to 16 characters, no control characters.
     #[schema(example = "Lovelace", max_length = 16)]
     pub last_name: String,
     #[schema(example = "F", pattern = "^[MF]$")]
     pub gender: String,
+    /// From 1900-01-01 to today, before `hire_date`.
     #[schema(example = "1990-12-10")]
     pub birth_date: NaiveDate,
+    /// From 1900-01-01 to today.
     #[schema(example = "2024-01-02")]
     pub hire_date: NaiveDate,
     #[schema(example = "d005")]
     pub dept_no: String,
+    /// 1 to 50 characters, no control characters.
     #[schema(example = "Engineer", max_length = 50)]
     pub title: String,
     #[schema(example = 65000, minimum = 1)]
@@ -49,6 +54,9 @@ pub struct HireBody {
     /// 8 to 72 bytes.
     #[schema(example = "a long passphrase", format = Password)]
     pub password: String,
+    /// An address (`local@domain.tld`: dot-separated atoms of letters, digits and
+    /// ``!#$%&'*+-/=?^_`{|}~``, 64 bytes at most before the `@`); default
+    /// `firstname.lastname.EMPNO@gmail.com`, which names such as `J. R.` cannot make.
     #[schema(example = "ada.lovelace@example.com")]
     pub email: Option<String>,
 }
@@ -73,6 +81,11 @@ pub(crate) fn read_hire(fields: &mut Fields) -> Option<(NewHire, SecretString)> 
     else {
         return None;
     };
+    // Nobody on file was born before 1900 or is born after today: such a date is a typo.
+    if birth_date < domain::FIRST_DATE || birth_date > Utc::now().date_naive() {
+        fields.refuse_field("birth_date", "must be a date from 1900-01-01 to today");
+        return None;
+    }
     if birth_date >= hire_date {
         fields.refuse_field("birth_date", "must be before hire_date");
         return None;
@@ -102,7 +115,7 @@ pub(crate) fn read_hire(fields: &mut Fields) -> Option<(NewHire, SecretString)> 
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token lacks `hr`", body = Detail),
         (status = 409, description = "Another employee has the email", body = Detail),
-        (status = 422, description = "A missing or malformed field, an unknown department, a hire date after today or not after the birth date, or the same `Idempotency-Key` with another body", body = InvalidBodyDetail),
+        (status = 422, description = "A missing or malformed field (a control character in a name or title, an email that is no address, a date outside 1900-01-01..today), an unknown department, a hire date after today or not after the birth date, no email where the names make none, or the same `Idempotency-Key` with another body", body = InvalidBodyDetail),
     ),
     security(("oauth2" = ["hr"]), ("cookie" = []))
 )]

@@ -53,6 +53,10 @@ pub(super) fn refusal(error: HrError, date_field: &str) -> Error {
             Error::Conflict("The new manager must be a current member of the department".to_owned())
         }
         HrError::EmailTaken => Error::Conflict("Another employee has that email".to_owned()),
+        HrError::NoDefaultEmail => field(
+            "email",
+            "is needed: no address can be made from these names",
+        ),
         HrError::Former => Error::Conflict("The employee is a former employee".to_owned()),
         HrError::NotAfterCurrent(noun) => Error::Conflict(format!(
             "The date must be after the start of the current {noun}"

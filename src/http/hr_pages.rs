@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::{
     Form, Json,
-    extract::{Path, State, rejection::FormRejection},
+    extract::{Path, State, rejection::FormRejection, rejection::PathRejection},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
@@ -18,7 +18,11 @@ use axum_extra::headers::{ETag, IfMatch};
 use serde_json::{Map, Value};
 
 use crate::{
-    domain::{directory::DepartmentSummary, hr::Change, scope::Viewer},
+    domain::{
+        directory::{DepartmentSummary, canonical_dept_no},
+        hr::Change,
+        scope::Viewer,
+    },
     error::Error,
     http::{
         auth::HrWrite,
@@ -78,10 +82,14 @@ pub async fn change(
     PageViewer(viewer, _): PageViewer<HrWrite>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    Path((emp_no, what)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
-    let Ok(emp_no) = emp_no.parse::<i32>() else {
+    // Segments that are not UTF-8, or no emp_no, name no employee: 404.
+    let Some((emp_no, what)) = path
+        .ok()
+        .and_then(|Path((emp_no, what))| Some((emp_no.parse::<i32>().ok()?, what)))
+    else {
         return error_page(Error::NotFound);
     };
     let Ok(Form(form)) = form else {
@@ -122,7 +130,9 @@ async fn apply(
     };
     if what == "manager" {
         // The employee's current department, as the page showed it.
-        let dept_no = form.get("dept_no").cloned().unwrap_or_default();
+        let Some(dept_no) = form.get("dept_no").and_then(|d| canonical_dept_no(d)) else {
+            return Err(Error::NotFound);
+        };
         let Some(from_date) = fields.date("from_date") else {
             return Err(fields.refused());
         };

@@ -2,16 +2,19 @@
 //! parsed into a [`Search`], every bad value a `400` that names its parameter.
 
 use axum::{
-    extract::{Query, rejection::QueryRejection},
-    http::{HeaderValue, header},
+    extract::FromRequestParts,
+    http::{HeaderValue, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use utoipa::IntoParams;
 
 use crate::{
-    domain::directory::{Needle, Search, Status},
+    domain::{
+        self,
+        directory::{Needle, Search, Status, canonical_dept_no},
+    },
     error::Error,
     service::directory::CardPage,
 };
@@ -30,18 +33,18 @@ pub struct SearchQuery {
     /// number is exactly an emp_no. `%` and `_` are literal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
-    /// Current department (dept_no).
+    /// Current department (dept_no, in any case: `D005` is `d005`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(pattern = "^d[0-9]{3}$")]
     pub department: Option<String>,
     /// Current title, exactly.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Hired on or after (ISO date).
+    /// Hired on or after (ISO date, 1900-01-01 to 9999-12-31).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(value_type = Option<NaiveDate>)]
     pub hired_from: Option<String>,
-    /// Hired on or before (ISO date).
+    /// Hired on or before (ISO date, 1900-01-01 to 9999-12-31).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(value_type = Option<NaiveDate>)]
     pub hired_to: Option<String>,
@@ -74,12 +77,19 @@ pub(crate) fn bad(message: &str) -> Error {
     Error::BadRequest(message.to_owned())
 }
 
+/// An ISO date from 1900-01-01 to 9999-12-31 ([`domain::date_in_range`]): chrono also reads
+/// `-0001-01-01`, which no backend can bind.
 fn date(value: &Option<String>, name: &str) -> Result<Option<NaiveDate>, Error> {
     typed(value, name)?
         .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                Error::BadRequest(format!("{name}: an ISO date (YYYY-MM-DD) is expected"))
-            })
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .filter(|date| domain::date_in_range(*date))
+                .ok_or_else(|| {
+                    Error::BadRequest(format!(
+                        "{name}: an ISO date (YYYY-MM-DD) from 1900-01-01 to 9999-12-31 is expected"
+                    ))
+                })
         })
         .transpose()
 }
@@ -97,27 +107,50 @@ pub(crate) fn limit(value: &Option<String>) -> Result<Option<u32>, Error> {
         .transpose()
 }
 
-impl SearchQuery {
-    /// The query string, or a `400` naming what could not be read (a repeated parameter, say).
-    pub fn from_request(query: Result<Query<SearchQuery>, QueryRejection>) -> Result<Self, Error> {
-        query
-            .map(|Query(query)| query)
-            .map_err(|rejection| Error::BadRequest(rejection.body_text()))
-    }
+/// A query string read into `T` (whose fields are all optional strings), or a `400` in our own
+/// words naming the parameter that could not be read: axum's `Query` answers with serde's text
+/// ("Failed to deserialize query string: duplicate field `q`"), in plain text.
+pub struct Params<T>(pub T);
 
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(Params)
+            .map_err(|error| unreadable(query, &error.to_string()))
+    }
+}
+
+/// The refusal of a query string that `T` could not be read from. Its fields are optional
+/// strings, so what fails is a parameter given twice; serde names it only inside its message, so
+/// the repeated names are looked for there (a name the client made up is never echoed).
+fn unreadable(query: &str, message: &str) -> Error {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let repeated = pairs.iter().enumerate().find_map(|(i, (name, _))| {
+        let again = pairs[..i].iter().any(|(earlier, _)| earlier == name);
+        (again && message.contains(&format!("`{name}`"))).then_some(name)
+    });
+    match repeated {
+        Some(name) => Error::BadRequest(format!("{name}: given more than once")),
+        None => bad("The query string could not be read"),
+    }
+}
+
+impl SearchQuery {
     /// The search these parameters ask for, and the cursor.
     pub fn parse(&self) -> Result<(Search, Option<&str>), Error> {
         let q = present(&self.q);
         if q.is_some_and(|q| q.chars().count() > MAX_Q_CHARS) {
             return Err(bad("q: at most 100 characters"));
         }
-        let department = typed(&self.department, "department")?;
-        let dept_no = |d: &str| {
-            d.len() == 4 && d.starts_with('d') && d[1..].bytes().all(|b| b.is_ascii_digit())
-        };
-        if department.is_some_and(|d| !dept_no(d)) {
-            return Err(bad("department: a dept_no such as d005 is expected"));
-        }
+        let department = typed(&self.department, "department")?
+            .map(|d| {
+                canonical_dept_no(d)
+                    .ok_or_else(|| bad("department: a dept_no such as d005 is expected"))
+            })
+            .transpose()?;
         let title = present(&self.title);
         if title.is_some_and(|t| t.chars().count() > 50) {
             return Err(bad("title: at most 50 characters"));
@@ -138,7 +171,7 @@ impl SearchQuery {
         let limit = limit(&self.limit)?.unwrap_or(DEFAULT_LIMIT);
         let search = Search {
             needle: q.and_then(Needle::parse),
-            department: department.map(str::to_owned),
+            department,
             title: title.map(str::to_owned),
             hired_from,
             hired_to,

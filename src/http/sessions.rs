@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State, rejection::JsonRejection},
+    extract::{Path, State, rejection::JsonRejection, rejection::PathRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -100,8 +100,12 @@ pub async fn end(
     State(state): State<AppState>,
     Authorized(caller): Authorized<OwnRecord>,
     origin: Origin,
-    Path(sid): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, Error> {
+    // A sid that is not UTF-8 names no session: 404, like an unknown one.
+    let Ok(Path(sid)) = path else {
+        return Err(Error::NotFound);
+    };
     let me = Some(caller.token.emp_no);
     let sessions = state.auth.sessions();
     match sessions

@@ -1,4 +1,5 @@
-//! `GET /status`: the figures a person running the service looks at, for `admin` in a browser:
+//! `GET /status`: the figures a person running the service looks at, for `admin` in a browser
+//! (an API client's refusals are the API's JSON ones):
 //! logins per minute by outcome, p50/p99 by route and pool use over the last hour (this
 //! instance's, kept in memory), as server-rendered SVG.
 
@@ -9,7 +10,7 @@ use crate::{
     http::{
         auth::AdminRead,
         charts::{self, Chart, Key, RouteLatency, WIDTH},
-        directory_pages::PageViewer,
+        directory_pages::PageOrApi,
         metrics::upkeep,
         pages::render,
     },
@@ -38,8 +39,9 @@ struct Figures {
     routes: Vec<RouteLatency>,
 }
 
-/// The status page (`admin` scope; a browser without a session is sent to log in).
-pub async fn page(State(state): State<AppState>, _admin: PageViewer<AdminRead>) -> Response {
+/// The status page (`admin` scope; a browser without a session is sent to log in, an API client
+/// refused in JSON).
+pub async fn page(State(state): State<AppState>, _admin: PageOrApi<AdminRead>) -> Response {
     upkeep(&state.metrics, &state.db);
     let figures = state.metrics.last_hour().map(|hour| {
         let routes = charts::route_latencies(&hour);

@@ -6,8 +6,8 @@ use crate::{
     domain::{
         TokenRef,
         directory::{
-            Card, DepartmentDetail, DepartmentSummary, EmployeeView, History, Record, SalarySpell,
-            Search, SortKey, Status,
+            Card, DepartmentDetail, DepartmentSummary, EmployeeView, History, Reach, Record,
+            SalarySpell, Search, SortKey, Status,
         },
         scope::{Scope, Viewer},
     },
@@ -54,12 +54,11 @@ pub struct CardPage {
 /// A full record's history and salaries, newest first.
 pub type RecordDetails = (History, Vec<SalarySpell>);
 
-/// How much of an employee a caller sees.
+/// How much of an employee a caller sees (one they may not see at all is not found).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
     Record,
     Card,
-    Hidden,
 }
 
 pub struct DirectoryService {
@@ -90,6 +89,12 @@ impl DirectoryService {
         cursor: Option<&str>,
     ) -> Result<CardPage, DirectoryError> {
         if search.status != Status::Current && !viewer.can(Scope::Hr) {
+            // Liveness first: an ended session is told so, not that it lacks a scope.
+            if let Some(token) = token
+                && !sessions::is_live(&self.db, token).await?
+            {
+                return Err(DirectoryError::Revoked);
+            }
             return Err(DirectoryError::NeedsScope(Scope::Hr));
         }
         self.page("employees", search, cursor, token).await
@@ -170,39 +175,35 @@ impl DirectoryService {
 
     /// The contract's table: `hr` sees everyone in full; `me` oneself; `manager` the current staff
     /// of the departments the caller manages now; `directory` and `manager` see current
-    /// employees' cards; nobody else sees anything.
-    async fn access(&self, viewer: Viewer, record: &Record) -> Result<Access, DirectoryError> {
-        let target = &record.card;
-        if viewer.can(Scope::Hr) || (target.emp_no == viewer.emp_no && viewer.can(Scope::Me)) {
-            return Ok(Access::Record);
+    /// employees' cards; nobody else sees anything. Whom the caller may see at all is applied by
+    /// the look-up itself ([`Reach`]): someone hidden is answered exactly as someone missing.
+    fn reach(viewer: Viewer) -> Reach {
+        Reach {
+            everyone: viewer.can(Scope::Hr),
+            own: viewer.can(Scope::Me).then_some(viewer.emp_no),
+            current: viewer.can(Scope::Directory) || viewer.can(Scope::Manager),
+            manager: viewer.can(Scope::Manager).then_some(viewer.emp_no),
         }
-        if !target.active {
-            return Ok(Access::Hidden);
-        }
-        if viewer.can(Scope::Manager)
-            && repo::manages(&self.db, viewer.emp_no, target.emp_no).await?
-        {
-            return Ok(Access::Record);
-        }
-        if viewer.can(Scope::Directory) || viewer.can(Scope::Manager) {
-            return Ok(Access::Card);
-        }
-        Ok(Access::Hidden)
     }
 
+    /// The employee if the caller may see them, and how much: one statement, the same (and
+    /// answering no row) for someone hidden and for someone missing.
     async fn visible(
         &self,
         viewer: Viewer,
         emp_no: i32,
     ) -> Result<(Record, Access), DirectoryError> {
-        let record = repo::records(&self.db, &self.kept, &[emp_no])
+        let reach = Self::reach(viewer);
+        let (record, managed) = repo::visible_record(&self.db, &self.kept, &reach, emp_no)
             .await?
-            .pop()
             .ok_or(DirectoryError::NotFound)?;
-        match self.access(viewer, &record).await? {
-            Access::Hidden => Err(DirectoryError::NotFound),
-            access => Ok((record, access)),
-        }
+        let own = reach.own == Some(record.card.emp_no);
+        let access = if reach.everyone || own || managed {
+            Access::Record
+        } else {
+            Access::Card
+        };
+        Ok((record, access))
     }
 
     /// The full record when the caller may see it, else the card; `NotFound` when neither.

@@ -49,9 +49,17 @@ pub(crate) struct CardRow {
     /// Set by a search that checks its caller's token (`search::find`).
     #[sqlx(default)]
     revoked: Option<i64>,
+    /// Set by the look-up of one employee for a manager (`directory::visible_record`): the
+    /// caller manages the employee's current department.
+    #[sqlx(default)]
+    managed: Option<i64>,
 }
 
 impl CardRow {
+    pub(crate) fn managed(&self) -> bool {
+        self.managed.is_some()
+    }
+
     pub(crate) fn revoked(&self) -> bool {
         self.revoked.is_some()
     }

@@ -16,7 +16,7 @@ use self::{
 use crate::{
     db::{Db, Tx},
     dispatch,
-    domain::directory::{DepartmentSpell, ManagerSpell, Record, SalarySpell, TitleSpell},
+    domain::directory::{DepartmentSpell, ManagerSpell, Reach, Record, SalarySpell, TitleSpell},
 };
 
 /// Brings what the directory keeps beside test_db's tables (department figures, first names) up
@@ -50,18 +50,45 @@ pub async fn records(db: &Db, kept: &Kept, emp_nos: &[i32]) -> sqlx::Result<Vec<
     Ok(records)
 }
 
-// Whether `viewer` currently manages a department that `target` currently belongs to.
-const MANAGES: &str = "\
-SELECT 1 FROM dept_manager dm
-JOIN dept_emp de ON de.dept_no = dm.dept_no AND de.emp_no = ? AND de.to_date = '9999-01-01'
-WHERE dm.emp_no = ? AND dm.to_date = '9999-01-01' LIMIT 1";
+/// One employee's record, if `reach` includes them, and whether `reach.manager` currently
+/// manages a department they are currently in; in one statement whose text and work are the same
+/// for an employee outside `reach` as for one that does not exist (no row either way).
+const VISIBLE_RECORD: &str = concat!(
+    "SELECT ",
+    card_columns!(),
+    ", (SELECT 1 FROM dept_manager dm
+    JOIN dept_emp de ON de.dept_no = dm.dept_no AND de.emp_no = e.emp_no
+        AND de.to_date = '9999-01-01'
+    WHERE dm.emp_no = ? AND dm.to_date = '9999-01-01' LIMIT 1) AS managed
+ FROM employees e",
+    card_joins!(),
+    "WHERE e.emp_no = ? AND (? OR e.emp_no = ? OR (? AND cd.dept_no IS NOT NULL))
+ ORDER BY cd.from_date DESC"
+);
 
-/// Whether `manager` currently manages a department that `emp_no` is currently in.
-pub async fn manages(db: &Db, manager: i32, emp_no: i32) -> sqlx::Result<bool> {
-    let found: Option<i32> = dispatch!(db, pool => {
-        sqlx::query_scalar(MANAGES).bind(emp_no).bind(manager).fetch_optional(pool).await?
+/// The record of `emp_no` if `reach` includes them, and whether `reach.manager` manages them now.
+/// `None` both when there is no such employee and when `reach` leaves them out.
+pub async fn visible_record(
+    db: &Db,
+    kept: &Kept,
+    reach: &Reach,
+    emp_no: i32,
+) -> sqlx::Result<Option<(Record, bool)>> {
+    let rows: Vec<CardRow> = dispatch!(db, pool => {
+        sqlx::query_as(VISIBLE_RECORD)
+            .bind(reach.manager)
+            .bind(emp_no)
+            .bind(reach.everyone)
+            .bind(reach.own)
+            .bind(reach.current)
+            .fetch_all(pool)
+            .await?
     });
-    Ok(found.is_some())
+    let managed = rows.first().is_some_and(CardRow::managed);
+    Ok(assemble(db, kept, rows)
+        .await?
+        .pop()
+        .map(|record| (record, managed)))
 }
 
 /// The departments `emp_no` currently manages.

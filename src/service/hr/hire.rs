@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{Changed, HireRequest, HrError, HrService};
 use crate::{
-    domain::{default_email, hr::Spell, normalize_email},
+    domain::{default_email, hr::Spell, is_email, normalize_email},
     repository::{
         audit::{self, Entry},
         directory::names,
@@ -30,6 +30,11 @@ impl HrService {
         let hire = &request.hire;
         if hire.hire_date > Utc::now().date_naive() {
             return Err(HrError::FutureDate);
+        }
+        // Names may hold what no address can (`J. R.` gives `j..r.`): such a hire needs an email
+        // of its own. (The emp_no's digits, known later, never change the answer.)
+        if hire.email.is_none() && !is_email(&default_email(&hire.first_name, &hire.last_name, 1)) {
+            return Err(HrError::NoDefaultEmail);
         }
         let hash = password::hash(request.password.clone(), self.bcrypt_cost).await?;
         let now = Utc::now().timestamp();

@@ -19,7 +19,7 @@ use super::etag::EtagKey;
 use crate::{
     db::{Db, Tx},
     domain::{
-        directory::Record,
+        directory::{EmployeeView, Record},
         hr::{Change, NewHire},
     },
     error::Error,
@@ -60,6 +60,9 @@ pub enum HrError {
     /// Another employee has the email.
     #[error("email taken")]
     EmailTaken,
+    /// No email was given and the names make no address (`firstname.lastname.EMPNO@gmail.com`).
+    #[error("no default email")]
+    NoDefaultEmail,
     /// `If-Match` names no current tag of the employee.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -177,10 +180,20 @@ impl HrService {
         }
     }
 
-    /// The employee's tag now (`ETag` of `GET /employees/{emp_no}`).
+    /// The employee's tag now: the tag of their current rows, which `If-Match` checks.
     pub async fn etag(&self, emp_no: i32) -> Result<String, Error> {
         let rows = hr::current_rows_now(&self.db, emp_no).await?;
         Ok(self.tags.tag(emp_no, &rows))
+    }
+
+    /// The `ETag` of `GET /employees/{emp_no}` for what the caller sees: the rows' tag with the
+    /// full record (whose viewers also see the salary), else a tag over the card alone, which a
+    /// pay change does not move.
+    pub async fn etag_of(&self, view: &EmployeeView) -> Result<String, Error> {
+        match view {
+            EmployeeView::Record(record) => self.etag(record.card.emp_no).await,
+            EmployeeView::Card(card) => Ok(self.tags.card_tag(card)),
+        }
     }
 
     /// A kept answer for the request's key: replayed when its body is this one's, else refused.

@@ -132,6 +132,35 @@ async fn migrations_keep_an_existing_test_db(pool: MySqlPool) {
     assert!(duplicate.is_err(), "email is unique");
 }
 
+/// Before dept_no was made canonical at the edge, MariaDB stored a manager appointed through
+/// `/departments/D001/manager` as `D001`; the migration gives such rows test_db's spelling. And
+/// idempotency keys are compared byte for byte.
+#[sqlx::test(migrations = false)]
+async fn migrations_make_keys_exact(pool: MySqlPool) {
+    sqlx::raw_sql(TEST_DB_DDL).execute(&pool).await.unwrap();
+    sqlx::query("INSERT INTO dept_manager VALUES (10198, 'D001', '1999-01-01', '9999-01-01')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    MYSQL_MIGRATOR.run(&pool).await.expect("migrations apply");
+    let stored: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT CAST(dept_no AS BINARY) FROM dept_manager ORDER BY emp_no")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, [b"d005".to_vec(), b"d001".to_vec()]);
+    let insert = "INSERT INTO idempotency_keys \
+        (actor, endpoint, idem_key, request_hash, status, body, created_at) \
+        VALUES (1, 'POST /employees', ?, '', 201, '{}', 0)";
+    for key in ["Key-A", "key-a"] {
+        sqlx::query(insert)
+            .bind(key)
+            .execute(&pool)
+            .await
+            .expect("keys differing in case are two keys");
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
     MYSQL_MIGRATOR.run(&pool).await.unwrap();

@@ -40,7 +40,12 @@ dual_test!(admin_page, admins_see_the_last_hour);
 async fn others_are_refused(db: Db) {
     seeded(&db).await;
     let app = employees::app(state(db).await);
-    let reply = send(&app, get("/status")).await;
+    // A browser is sent to log in (an API client is refused in JSON: guards.rs).
+    let mut browser = get("/status");
+    browser
+        .headers_mut()
+        .insert("accept", "text/html".parse().unwrap());
+    let reply = send(&app, browser).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(reply.header("location"), Some("/login?next=%2Fstatus"));
     let token = login(&app, PRANAV).await;
