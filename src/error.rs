@@ -1,12 +1,6 @@
-//! The one error type. Its `IntoResponse` picks the status and the contract's JSON body, adds
-//! `WWW-Authenticate` on 401 and 403, and hides internals: whatever is not the client's fault is logged
-//! here and answered with a bare 500 (or 503 when the database is out of reach).
+//! The one error type of the lower layers and its wire bodies. It knows no HTTP framework:
+//! `http::error` maps every variant (and every service's outcome) to a status and an answer.
 
-use axum::{
-    Json,
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -50,7 +44,7 @@ pub enum Error {
     UnsupportedMediaType,
     /// A framework extractor refused the request (body too large, unreadable query, ...).
     #[error("rejected: {status} {detail}")]
-    Rejected { status: StatusCode, detail: String },
+    Rejected { status: u16, detail: String },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
@@ -137,7 +131,7 @@ pub struct Detail {
 
 impl Error {
     /// Whether the database could not be reached (503) rather than failing a query (500).
-    fn is_unavailable(&self) -> bool {
+    pub fn is_unavailable(&self) -> bool {
         match self {
             Error::Database(
                 sqlx::Error::PoolTimedOut
@@ -157,216 +151,10 @@ impl Error {
             _ => false,
         }
     }
-
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Error::Unauthenticated | Error::InvalidToken => StatusCode::UNAUTHORIZED,
-            Error::OAuth(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Error::TooManyAttempts { .. } | Error::TooManyRefreshes { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::Rejected { status, .. } => *status,
-            Error::PasswordRule(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            _ if self.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-pub fn detail(status: StatusCode, detail: impl Into<String>) -> Response {
-    (
-        status,
-        Json(Detail {
-            detail: detail.into(),
-        }),
-    )
-        .into_response()
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        match self {
-            Error::Unauthenticated => {
-                let mut response = detail(status, "Not authenticated");
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                response
-            }
-            Error::InvalidToken => {
-                let mut response = detail(status, "Could not validate credentials");
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                );
-                response
-            }
-            Error::InsufficientScope(scope) => {
-                let mut response = detail(status, "Not enough permissions");
-                let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
-                if let Ok(value) = HeaderValue::from_str(&challenge) {
-                    response
-                        .headers_mut()
-                        .insert(header::WWW_AUTHENTICATE, value);
-                }
-                response
-            }
-            Error::NotFound => detail(status, "Not found"),
-            Error::BadRequest(message) | Error::Conflict(message) => detail(status, message),
-            Error::PreconditionFailed => detail(
-                status,
-                "The employee changed since the ETag given in If-Match: read it again",
-            ),
-            Error::InvalidBody(errors) => (
-                status,
-                Json(InvalidBodyDetail {
-                    detail: "Invalid request body".to_owned(),
-                    errors,
-                }),
-            )
-                .into_response(),
-            Error::OAuth(body) => {
-                let mut response = (status, Json(body)).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                response
-            }
-            Error::TooManyAttempts { retry_after_secs } => {
-                let mut response = detail(status, "Too many failed login attempts");
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(retry_after_secs.max(1)),
-                );
-                response
-            }
-            Error::TooManyRefreshes { retry_after_secs } => {
-                let mut response = detail(status, "Too many refreshes of this session");
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(retry_after_secs.max(1)),
-                );
-                response
-            }
-            Error::UnsupportedMediaType => detail(status, "Unsupported media type"),
-            Error::PasswordRule(rule) => detail(status, format!("The password {rule}")),
-            Error::Rejected {
-                detail: message, ..
-            } => detail(status, message),
-            internal if status == StatusCode::SERVICE_UNAVAILABLE => {
-                tracing::warn!(error = %internal, "database unavailable");
-                detail(status, "Service temporarily unavailable")
-            }
-            internal => {
-                tracing::error!(error = %internal, "internal error");
-                detail(status, "Internal server error")
-            }
-        }
-    }
 }
 
 impl From<OAuthError> for Error {
     fn from(error: OAuthError) -> Self {
         Error::OAuth(error)
-    }
-}
-
-impl From<axum::Error> for Error {
-    /// A body that could not be read: over the limit (413), or broken off (400).
-    fn from(error: axum::Error) -> Self {
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-        while let Some(cause) = source {
-            if cause.is::<http_body_util::LengthLimitError>() {
-                return Error::Rejected {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    detail: "Request body too large".to_owned(),
-                };
-            }
-            source = cause.source();
-        }
-        Error::Rejected {
-            status: StatusCode::BAD_REQUEST,
-            detail: "The request body could not be read".to_owned(),
-        }
-    }
-}
-
-impl From<axum::extract::rejection::BytesRejection> for Error {
-    /// In our own words, as [`From<axum::Error>`] says them: axum's text names its internals
-    /// ("Failed to buffer the request body: …").
-    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
-        let status = rejection.status();
-        let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "Request body too large"
-        } else {
-            "The request body could not be read"
-        };
-        Error::Rejected {
-            status,
-            detail: detail.to_owned(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::{borrow::Cow, error::Error as StdError, fmt};
-
-    use sqlx::error::{DatabaseError, ErrorKind};
-
-    use super::*;
-
-    /// A database error with a given code, as a server would report it.
-    #[derive(Debug)]
-    struct Coded(&'static str);
-
-    impl fmt::Display for Coded {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "error {}", self.0)
-        }
-    }
-
-    impl StdError for Coded {}
-
-    impl DatabaseError for Coded {
-        fn message(&self) -> &str {
-            "from the server"
-        }
-        fn code(&self) -> Option<Cow<'_, str>> {
-            Some(Cow::Borrowed(self.0))
-        }
-        fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
-            self
-        }
-        fn as_error_mut(&mut self) -> &mut (dyn StdError + Send + Sync + 'static) {
-            self
-        }
-        fn into_error(self: Box<Self>) -> Box<dyn StdError + Send + Sync + 'static> {
-            self
-        }
-        fn kind(&self) -> ErrorKind {
-            ErrorKind::Other
-        }
-    }
-
-    fn status_of(code: &'static str) -> StatusCode {
-        Error::Database(sqlx::Error::Database(Box::new(Coded(code)))).status()
-    }
-
-    #[test]
-    fn contention_and_unready_cluster_nodes_are_503_and_the_rest_500() {
-        // Deadlock or certification conflict; lock wait; a Galera node not synced yet (1047,
-        // SQLSTATE 08S01); SQLite busy.
-        for code in ["40001", "1205", "08S01", "5"] {
-            assert_eq!(status_of(code), StatusCode::SERVICE_UNAVAILABLE, "{code}");
-        }
-        assert_eq!(status_of("42000"), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -16,4 +16,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 
-pub use http::{app, metrics::metrics_app};
+pub use http::{app, layers::metrics::metrics_app};

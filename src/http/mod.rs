@@ -1,36 +1,13 @@
-//! HTTP: the router, the layers in front of it, and one module per resource.
+//! HTTP: the router and the layers in front of it. `api/` holds the JSON resources, `pages/` the
+//! HTML pages, `extract/` what handlers take from a request (guards, bodies, cookies, queries),
+//! `layers/` what wraps every request (limits, request ids, renewal, metrics), and `error.rs` every
+//! outcome's status.
 
-pub mod appointment;
-pub mod audit;
-pub mod auth;
-pub mod body;
-pub mod browser;
-pub mod changes;
-pub mod charts;
-pub mod client;
-pub mod cookies;
-pub mod departments;
-pub mod directory_pages;
-pub mod docs;
-pub mod employees;
-pub mod health;
-pub mod hire;
-pub mod hr;
-pub mod hr_pages;
-pub mod limits;
-pub mod logout;
-pub mod metrics;
-pub mod oauth;
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod layers;
 pub mod pages;
-pub mod renewal;
-pub mod request_id;
-pub mod roles;
-pub mod search_query;
-pub mod sessions;
-pub mod status;
-pub mod token;
-pub mod token_request;
-pub mod users;
 
 use axum::{
     Router,
@@ -50,7 +27,7 @@ use tower_http::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{error::detail, state::AppState};
+use crate::{http::error::detail, state::AppState};
 
 /// The largest request body accepted (a login form is well under 1 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -77,68 +54,83 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     let swagger = SwaggerUi::new("/docs")
-        .url("/openapi.json", docs::openapi(&state.web))
+        .url("/openapi.json", api::docs::openapi(&state.web))
         .config(utoipa_swagger_ui::Config::default().persist_authorization(false));
     let swagger = Router::from(swagger).layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(DOCS_CSP),
     ));
-    let share = limits::AddressShare::new(
+    let share = layers::limits::AddressShare::new(
         limits.max_concurrent_per_address,
         state.web.trusted_proxies.clone(),
     );
     // Everything but the probes: behind the per-address share, the load shedding and the timeout.
     let api = Router::new()
-        .route("/token", post(token::token))
-        .route("/token/revoke", post(oauth::revoke))
-        .route("/token/introspect", post(oauth::introspect))
-        .route("/users/me", get(users::me))
-        .route("/users/me/sessions", get(sessions::list))
-        .route("/users/me/sessions/{sid}", delete(sessions::end))
-        .route("/users/me/password", post(sessions::change_password))
-        .route("/audit", get(audit::list))
-        .route("/status", get(status::page))
-        .route("/employees", get(employees::list).post(hire::hire))
-        .route("/employees/{emp_no}", get(employees::show))
-        .route("/employees/{emp_no}/history", get(employees::history))
-        .route("/employees/{emp_no}/salaries", get(employees::salaries))
-        .route("/employees/{emp_no}/title", post(changes::title))
-        .route("/employees/{emp_no}/department", post(changes::department))
-        .route("/employees/{emp_no}/salary", post(changes::salary))
+        .route("/token", post(api::token::token))
+        .route("/token/revoke", post(api::oauth::revoke))
+        .route("/token/introspect", post(api::oauth::introspect))
+        .route("/users/me", get(api::users::me))
+        .route("/users/me/sessions", get(api::sessions::list))
+        .route("/users/me/sessions/{sid}", delete(api::sessions::end))
+        .route("/users/me/password", post(api::sessions::change_password))
+        .route("/audit", get(api::audit::list))
+        .route("/status", get(pages::status::page))
+        .route(
+            "/employees",
+            get(api::employees::list).post(api::hire::hire),
+        )
+        .route("/employees/{emp_no}", get(api::employees::show))
+        .route("/employees/{emp_no}/history", get(api::employees::history))
+        .route(
+            "/employees/{emp_no}/salaries",
+            get(api::employees::salaries),
+        )
+        .route("/employees/{emp_no}/title", post(api::changes::title))
+        .route(
+            "/employees/{emp_no}/department",
+            post(api::changes::department),
+        )
+        .route("/employees/{emp_no}/salary", post(api::changes::salary))
         .route(
             "/employees/{emp_no}/termination",
-            post(changes::termination),
+            post(api::changes::termination),
         )
         .route(
             "/employees/{emp_no}/roles",
-            get(roles::show).put(roles::replace),
+            get(api::roles::show).put(api::roles::replace),
         )
         .route(
             "/departments",
-            negotiated(departments::list, directory_pages::departments),
+            negotiated(api::departments::list, pages::directory::departments),
         )
         .route(
             "/departments/{dept_no}",
-            negotiated(departments::show, directory_pages::department),
+            negotiated(api::departments::show, pages::directory::department),
         )
-        .route("/directory", get(directory_pages::directory))
+        .route("/directory", get(pages::directory::directory))
         .route(
             "/directory/hire",
-            get(hr_pages::hire_page).post(hr_pages::hire),
+            get(pages::hr::hire_page).post(pages::hr::hire),
         )
-        .route("/directory/{emp_no}", get(directory_pages::employee))
-        .route("/directory/{emp_no}/{change}", post(hr_pages::change))
-        .route("/departments/{dept_no}/employees", get(departments::staff))
-        .route("/departments/{dept_no}/manager", put(appointment::appoint))
-        .route("/logout", post(logout::logout))
-        .route("/login", get(pages::login))
-        .route("/", get(pages::home))
-        .route("/static/style.css", get(pages::stylesheet))
+        .route("/directory/{emp_no}", get(pages::directory::employee))
+        .route("/directory/{emp_no}/{change}", post(pages::hr::change))
+        .route(
+            "/departments/{dept_no}/employees",
+            get(api::departments::staff),
+        )
+        .route(
+            "/departments/{dept_no}/manager",
+            put(api::appointment::appoint),
+        )
+        .route("/logout", post(api::logout::logout))
+        .route("/login", get(pages::login::login))
+        .route("/", get(pages::login::home))
+        .route("/static/style.css", get(pages::login::stylesheet))
         .merge(swagger)
         // Inside the limits below: a renewal is database work like any other.
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            renewal::renew,
+            layers::renewal::renew,
         ))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not found") })
         .method_not_allowed_fallback(|| async {
@@ -146,8 +138,13 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn_with_state(share, limits::address_share))
-                .layer(HandleErrorLayer::new(limits::overloaded_or_timed_out))
+                .layer(middleware::from_fn_with_state(
+                    share,
+                    layers::limits::address_share,
+                ))
+                .layer(HandleErrorLayer::new(
+                    layers::limits::overloaded_or_timed_out,
+                ))
                 .load_shed()
                 // Global: `Router::layer` wraps each route, and all of them share this one limit.
                 .layer(GlobalConcurrencyLimitLayer::new(
@@ -156,19 +153,21 @@ pub fn app(state: AppState) -> Router {
                 .timeout(limits.request_timeout),
         );
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/healthz", get(api::health::healthz))
+        .route("/readyz", get(api::health::readyz))
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn(request_id::keep_sane))
+                .layer(middleware::from_fn(layers::request_id::keep_sane))
                 .layer(SetRequestIdLayer::new(
-                    request_id::X_REQUEST_ID,
+                    layers::request_id::X_REQUEST_ID,
                     MakeRequestUuid,
                 ))
-                .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
-                .layer(middleware::from_fn(request_id::quote_in_failures))
+                .layer(PropagateRequestIdLayer::new(
+                    layers::request_id::X_REQUEST_ID,
+                ))
+                .layer(middleware::from_fn(layers::request_id::quote_in_failures))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(request_span)
@@ -178,12 +177,12 @@ pub fn app(state: AppState) -> Router {
                 )
                 .layer(middleware::from_fn_with_state(
                     state.metrics.clone(),
-                    metrics::record,
+                    layers::metrics::record,
                 ))
-                .layer(middleware::map_response(limits::finish_response))
+                .layer(middleware::map_response(layers::limits::finish_response))
                 .layer(middleware::from_fn_with_state(
                     limits,
-                    limits::guard_request,
+                    layers::limits::guard_request,
                 ))
                 // A panic is a 500 like any other failure (counted, with its request id), not a
                 // dropped connection.
@@ -204,7 +203,7 @@ where
 {
     get(
         move |State(state): State<AppState>, request: Request| async move {
-            if browser::wants_html(request.headers()) {
+            if extract::browser::wants_html(request.headers()) {
                 html.call(request, state).await
             } else {
                 json.call(request, state).await
@@ -220,6 +219,6 @@ fn request_span(request: &Request) -> tracing::Span {
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str);
-    let request_id = request_id::of(request.headers()).unwrap_or("-");
+    let request_id = layers::request_id::of(request.headers()).unwrap_or("-");
     tracing::info_span!("request", request_id, method = %request.method(), route)
 }

@@ -122,7 +122,7 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
                 tracing::error!(%error, "the metrics listener stopped");
             }
         });
-        tokio::spawn(crate::http::metrics::upkeep_forever(
+        tokio::spawn(crate::http::layers::metrics::upkeep_forever(
             state.metrics.clone(),
             state.db.clone(),
         ));

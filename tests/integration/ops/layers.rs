@@ -148,3 +148,31 @@ fn modules_import_one_way() {
         assert!(bad.is_empty(), "{module} names {bad:?}");
     }
 }
+
+/// Services, the repository and the error type below them know no HTTP framework: `http::error`
+/// turns their outcomes into answers.
+#[test]
+fn only_http_and_the_wiring_know_axum() {
+    fn walk(path: &Path, found: &mut Vec<String>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                walk(&entry.unwrap().path(), found);
+            }
+        } else if std::fs::read_to_string(path).unwrap().contains("axum") {
+            found.push(path.display().to_string());
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for below in [
+        "service",
+        "repository",
+        "domain",
+        "config",
+        "db",
+        "error.rs",
+    ] {
+        walk(&src.join(below), &mut found);
+    }
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -14,19 +14,19 @@ use chrono::NaiveDate;
 
 use crate::{
     domain::{directory::EmployeeView, hr::Change},
-    error::{Error, FieldError},
+    error::Error,
     http::{
-        auth::{Authorized, HrWrite},
-        body::Fields,
-        client::ClientAddress,
-        employees::EmployeeBody,
+        api::employees::EmployeeBody,
+        extract::auth::{Authorized, HrWrite},
+        extract::body::Fields,
+        extract::client::ClientAddress,
     },
-    service::hr::{Actor, ChangeRequest, Changed, HrError, Retry},
+    service::hr::{Actor, ChangeRequest, Changed, Retry},
     state::AppState,
 };
 
 /// Who acts, as the audit trail records it: the caller, their address and their user agent.
-pub(super) fn actor(emp_no: i32, ip: Option<IpAddr>, headers: &HeaderMap) -> Actor<'_> {
+pub(crate) fn actor(emp_no: i32, ip: Option<IpAddr>, headers: &HeaderMap) -> Actor<'_> {
     Actor {
         emp_no,
         ip,
@@ -36,42 +36,7 @@ pub(super) fn actor(emp_no: i32, ip: Option<IpAddr>, headers: &HeaderMap) -> Act
     }
 }
 
-/// The answer to a refused change; `date_field` names the body's date for `422`.
-pub(super) fn refusal(error: HrError, date_field: &str) -> Error {
-    let field = |field: &str, message: &str| {
-        Error::InvalidBody(vec![FieldError {
-            field: field.to_owned(),
-            message: message.to_owned(),
-        }])
-    };
-    match error {
-        HrError::NotFound => Error::NotFound,
-        HrError::FutureDate => field(date_field, "must not be after today"),
-        HrError::UnknownDepartment => field("dept_no", "no such department"),
-        HrError::UnknownEmployee => field("emp_no", "no such employee"),
-        HrError::NotMember => {
-            Error::Conflict("The new manager must be a current member of the department".to_owned())
-        }
-        HrError::EmailTaken => Error::Conflict("Another employee has that email".to_owned()),
-        HrError::NoDefaultEmail => field(
-            "email",
-            "is needed: no address can be made from these names",
-        ),
-        HrError::Former => Error::Conflict("The employee is a former employee".to_owned()),
-        HrError::NotAfterCurrent(noun) => Error::Conflict(format!(
-            "The date must be after the start of the current {noun}"
-        )),
-        HrError::Unchanged(noun) => Error::Conflict(format!("That is the current {noun} already")),
-        HrError::KeyTaken => Error::Conflict(
-            "test_db keeps one dept_emp and one dept_manager row per employee and department: \
-             the employee was there before"
-                .to_owned(),
-        ),
-        HrError::PreconditionFailed => Error::PreconditionFailed,
-        HrError::KeyReused => field("Idempotency-Key", "was used before with another body"),
-        HrError::Internal(error) => error,
-    }
-}
+pub(crate) use crate::http::error::refusal;
 
 /// The `Idempotency-Key` of a request: 1 to 255 visible ASCII characters, sent once.
 pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Error> {

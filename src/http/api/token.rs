@@ -16,13 +16,13 @@ use crate::{
     domain::session::Origin,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
-        browser::{safe_next, wants_html},
-        pages::login_page,
-        token_request::{Grant, TokenRequest},
+        api::token_request::{Grant, TokenRequest},
+        extract::browser::{safe_next, wants_html},
+        pages::login::login_page,
     },
     service::{
         auth::{Login, LoginError},
-        sessions::{Issued, RefreshError},
+        sessions::Issued,
     },
     state::AppState,
     telemetry::LoginOutcome,
@@ -61,52 +61,6 @@ impl TokenResponse {
             scope: issued.scope.to_claim(),
             refresh_token: issued.refresh_token,
         }
-    }
-}
-
-impl From<RefreshError> for Error {
-    fn from(error: RefreshError) -> Self {
-        let (code, description) = match error {
-            RefreshError::Invalid | RefreshError::Replayed => {
-                (OAuthCode::InvalidGrant, "Invalid refresh token".to_owned())
-            }
-            RefreshError::UnknownScope(scope) => {
-                (OAuthCode::InvalidScope, format!("Unknown scope: {scope}"))
-            }
-            RefreshError::Wider(scope) => (
-                OAuthCode::InvalidScope,
-                format!("Scope not granted to this session: {scope}"),
-            ),
-            RefreshError::TooFrequent { retry_after_secs } => {
-                return Error::TooManyRefreshes { retry_after_secs };
-            }
-            RefreshError::Internal(error) => return error,
-        };
-        OAuthError::new(code, description).into()
-    }
-}
-
-impl From<LoginError> for Error {
-    fn from(error: LoginError) -> Self {
-        let (code, description) = match error {
-            LoginError::Incorrect => (
-                OAuthCode::InvalidGrant,
-                "Incorrect username or password".into(),
-            ),
-            LoginError::Inactive => (OAuthCode::InvalidGrant, "Inactive user".into()),
-            LoginError::UnknownScope(scope) => {
-                (OAuthCode::InvalidScope, format!("Unknown scope: {scope}"))
-            }
-            LoginError::ScopeNotHeld(scope) => (
-                OAuthCode::InvalidScope,
-                format!("Scope not granted to this user: {scope}"),
-            ),
-            LoginError::Throttled { retry_after_secs } => {
-                return Error::TooManyAttempts { retry_after_secs };
-            }
-            LoginError::Internal(error) => return error,
-        };
-        OAuthError::new(code, description).into()
     }
 }
 

@@ -20,11 +20,12 @@ use crate::{
     },
     error::Error,
     http::{
-        auth::{Authorized, DirectoryRead, EmployeeRead, Need},
-        browser, departments,
-        employees::emp_no,
-        pages::render,
-        search_query::{Params, SearchQuery},
+        api::departments,
+        api::employees::emp_no,
+        extract::auth::{Authorized, DirectoryRead, EmployeeRead, Need},
+        extract::browser,
+        extract::search_query::{Params, SearchQuery},
+        pages::login::render,
     },
     state::AppState,
 };
@@ -51,7 +52,7 @@ impl<N: Need> FromRequestParts<AppState> for PageViewer<N> {
 }
 
 /// A page that a browser is shown and an API client may also fetch (`/status`): a browser (it asks
-/// for `text/html`, see [`crate::http::browser::wants_html`]) is guarded as by [`PageViewer`]; any
+/// for `text/html`, see [`crate::http::extract::browser::wants_html`]) is guarded as by [`PageViewer`]; any
 /// other client gets the API's refusals, `401` or `403` as `{"detail"}` with `WWW-Authenticate`,
 /// not a redirect to the login page or a page of HTML it cannot read.
 pub struct PageOrApi<N>(pub Viewer, pub PhantomData<N>);
@@ -80,7 +81,7 @@ struct MessagePage<'a> {
 
 /// An error as a page: the status of the API's answer, a message without internals.
 pub(crate) fn error_page(error: Error) -> Response {
-    let status = error.status();
+    let status = crate::http::error::status_of(&error);
     let message = match &error {
         Error::InsufficientScope(_) => "Your session does not allow this page.".to_owned(),
         Error::NotFound => "There is no such page, or it is not yours to see.".to_owned(),
@@ -167,7 +168,7 @@ pub async fn directory(
             StatusCode::OK
         }
         Err(error @ (Error::BadRequest(_) | Error::InsufficientScope(_))) => {
-            let status = error.status();
+            let status = crate::http::error::status_of(&error);
             page.error = Some(match error {
                 Error::BadRequest(message) => message,
                 _ => "Former employees are listed for HR only.".to_owned(),

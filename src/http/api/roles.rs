@@ -14,11 +14,11 @@ use crate::{
     domain::scope::Role,
     error::{Detail, Error, InvalidBodyDetail},
     http::{
-        auth::{AdminRead, Authorized},
-        body::Fields,
-        client::ClientAddress,
-        employees::emp_no,
-        hr::{actor, refusal},
+        api::employees::emp_no,
+        api::hr::{actor, refusal},
+        extract::auth::{AdminRead, Authorized},
+        extract::body::Fields,
+        extract::client::ClientAddress,
     },
     state::AppState,
 };

@@ -18,10 +18,9 @@ use crate::{
     },
     error::{Detail, Error},
     http::{
-        auth::{AdminRead, Authorized},
-        search_query::{DEFAULT_LIMIT, Params, bad, limit, typed},
+        extract::auth::{AdminRead, Authorized},
+        extract::search_query::{DEFAULT_LIMIT, Params, bad, limit, typed},
     },
-    service::audit::AuditError,
     state::AppState,
 };
 
@@ -163,14 +162,7 @@ pub async fn list(
     Params(query): Params<AuditQuery>,
 ) -> Result<Response, Error> {
     let (filter, cursor) = query.parse()?;
-    let page = state
-        .audit
-        .page(&filter, cursor)
-        .await
-        .map_err(|error| match error {
-            AuditError::BadCursor => bad("cursor: not a cursor of this listing"),
-            AuditError::Internal(error) => error,
-        })?;
+    let page = state.audit.page(&filter, cursor).await?;
     let link = page
         .next_cursor
         .as_deref()

@@ -17,7 +17,7 @@ use crate::{
         scope::{Scope, ScopeSet, Viewer},
     },
     error::Error,
-    http::renewal::Renewed,
+    http::layers::renewal::Renewed,
     service::jwt::Claims,
     state::AppState,
 };

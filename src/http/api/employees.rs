@@ -16,26 +16,11 @@ use crate::{
     domain::directory::{Card, EmployeeView, History, SalarySpell},
     error::{Detail, Error},
     http::{
-        auth::{Authorized, DirectoryRead, EmployeeRead, Scoped},
-        search_query::{CardPageBody, Params, SearchQuery, page_response},
+        extract::auth::{Authorized, DirectoryRead, EmployeeRead, Scoped},
+        extract::search_query::{CardPageBody, Params, SearchQuery, page_response},
     },
-    service::directory::DirectoryError,
     state::AppState,
 };
-
-impl From<DirectoryError> for Error {
-    fn from(error: DirectoryError) -> Self {
-        match error {
-            DirectoryError::NotFound => Error::NotFound,
-            DirectoryError::NeedsScope(scope) => Error::InsufficientScope(scope),
-            DirectoryError::BadCursor => {
-                Error::BadRequest("cursor: not a cursor of this search".to_owned())
-            }
-            DirectoryError::Revoked => Error::InvalidToken,
-            DirectoryError::Internal(error) => error,
-        }
-    }
-}
 
 /// An employee as `GET /employees/{emp_no}` answers: the card, plus `birth_date` and `gender`
 /// when the caller may see the full record. (One schema, not oneOf: a record is also a card.)

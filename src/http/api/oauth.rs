@@ -14,8 +14,8 @@ use crate::{
     domain::session::Origin,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
-        auth::{AdminRead, Authorized},
-        token_request::OAuthForm,
+        api::token_request::OAuthForm,
+        extract::auth::{AdminRead, Authorized},
     },
     state::AppState,
 };

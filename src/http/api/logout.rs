@@ -10,7 +10,7 @@ use axum_extra::extract::CookieJar;
 use crate::{
     domain::session::Origin,
     error::Error,
-    http::auth::{CurrentUser, TokenSource},
+    http::extract::auth::{CurrentUser, TokenSource},
     state::AppState,
 };
 

@@ -12,7 +12,7 @@ use axum::{
     routing::get,
 };
 
-use crate::{db::Db, error::detail, service::password, telemetry::metrics::Metrics};
+use crate::{db::Db, http::error::detail, service::password, telemetry::metrics::Metrics};
 
 /// How often the gauges are sampled and the histograms drained between scrapes.
 pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);

@@ -10,7 +10,7 @@ use axum_extra::headers::{HeaderMapExt, Host, Origin};
 use headers_accept::Accept;
 use mediatype::{MediaType, names};
 
-use crate::error::detail;
+use crate::http::error::detail;
 
 const APPLICATION_JSON: MediaType = MediaType::new(names::APPLICATION, names::JSON);
 const TEXT_HTML: MediaType = MediaType::new(names::TEXT, names::HTML);

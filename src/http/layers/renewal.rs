@@ -15,7 +15,7 @@ use axum_extra::extract::{CookieJar, cookie::Cookie};
 
 use crate::{
     error::Error,
-    http::{browser::wants_html, client::origin_of},
+    http::{extract::browser::wants_html, extract::client::origin_of},
     service::sessions::RefreshError,
     state::AppState,
 };

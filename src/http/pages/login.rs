@@ -12,8 +12,8 @@ use crate::{
     domain::Profile,
     error::Error,
     http::{
-        auth::{CurrentUser, SignedToken},
-        browser::safe_next,
+        extract::auth::{CurrentUser, SignedToken},
+        extract::browser::safe_next,
     },
     state::AppState,
 };
@@ -123,6 +123,6 @@ pub async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/style.css"),
+        include_str!("../../../static/style.css"),
     )
 }

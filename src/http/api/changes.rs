@@ -16,11 +16,11 @@ use crate::{
     domain::hr::Change,
     error::{Detail, Error, InvalidBodyDetail},
     http::{
-        auth::{Authorized, HrWrite},
-        body::Fields,
-        client::ClientAddress,
-        employees::{EmployeeBody, emp_no},
-        hr::apply,
+        api::employees::{EmployeeBody, emp_no},
+        api::hr::apply,
+        extract::auth::{Authorized, HrWrite},
+        extract::body::Fields,
+        extract::client::ClientAddress,
     },
     state::AppState,
 };

@@ -25,13 +25,13 @@ use crate::{
     },
     error::Error,
     http::{
-        auth::HrWrite,
-        body::Fields,
-        client::ClientAddress,
-        directory_pages::{PageViewer, Refused, error_page, record_page},
-        hire::read_hire,
-        hr::{actor, refusal},
-        pages::render,
+        api::hire::read_hire,
+        api::hr::{actor, refusal},
+        extract::auth::HrWrite,
+        extract::body::Fields,
+        extract::client::ClientAddress,
+        pages::directory::{PageViewer, Refused, error_page, record_page},
+        pages::login::render,
     },
     service::hr::{Actor, AppointRequest, ChangeRequest, Changed, HireRequest},
     state::AppState,
@@ -101,7 +101,7 @@ pub async fn change(
         Ok(()) => Redirect::to(&format!("/directory/{emp_no}")).into_response(),
         Err(Error::NotFound) if !matches!(what.as_str(), "manager") => error_page(Error::NotFound),
         Err(error) => {
-            let status = error.status();
+            let status = crate::http::error::status_of(&error);
             if status.is_server_error() {
                 return error.into_response();
             }
@@ -264,12 +264,14 @@ pub async fn hire(
             Redirect::to(&format!("/directory/{}", record.card.emp_no)).into_response()
         }
         Ok(Changed::Replayed { .. }) => Redirect::to("/directory").into_response(),
-        Err(error) if error.status().is_server_error() => error.into_response(),
+        Err(error) if crate::http::error::status_of(&error).is_server_error() => {
+            error.into_response()
+        }
         Err(error) => {
             hire_form(
                 &state,
                 viewer,
-                error.status(),
+                crate::http::error::status_of(&error),
                 Some((message(&error), form)),
             )
             .await

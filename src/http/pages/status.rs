@@ -8,11 +8,11 @@ use axum::{extract::State, http::StatusCode, response::Response};
 
 use crate::{
     http::{
-        auth::AdminRead,
-        charts::{self, Chart, Key, RouteLatency, WIDTH},
-        directory_pages::PageOrApi,
-        metrics::upkeep,
-        pages::render,
+        extract::auth::AdminRead,
+        layers::metrics::upkeep,
+        pages::charts::{self, Chart, Key, RouteLatency, WIDTH},
+        pages::directory::PageOrApi,
+        pages::login::render,
     },
     service::password,
     state::AppState,

@@ -10,8 +10,8 @@ use crate::{
     domain::directory::{DepartmentDetail, DepartmentSummary, Status, canonical_dept_no},
     error::{Detail, Error},
     http::{
-        auth::{Authorized, DirectoryRead, Scoped},
-        search_query::{CardPageBody, Params, SearchQuery, page_response},
+        extract::auth::{Authorized, DirectoryRead, Scoped},
+        extract::search_query::{CardPageBody, Params, SearchQuery, page_response},
     },
     state::AppState,
 };

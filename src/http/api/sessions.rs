@@ -16,10 +16,10 @@ use crate::{
     domain::session::{Origin, Session},
     error::{Detail, Error, InvalidBodyDetail},
     http::{
-        auth::{Authorized, OwnRecord},
-        body::Fields,
+        extract::auth::{Authorized, OwnRecord},
+        extract::body::Fields,
     },
-    service::auth::{PasswordChange, PasswordChangeError},
+    service::auth::PasswordChange,
     state::AppState,
 };
 
@@ -166,12 +166,6 @@ pub async fn change_password(
         .await
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
-        Err(PasswordChangeError::WrongPassword) => Err(Error::BadRequest(
-            "The current password is incorrect".to_owned(),
-        )),
-        Err(PasswordChangeError::Throttled { retry_after_secs }) => {
-            Err(Error::TooManyAttempts { retry_after_secs })
-        }
-        Err(PasswordChangeError::Internal(error)) => Err(error),
+        Err(refused) => Err(refused.into()),
     }
 }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::{
     domain::Profile,
     error::Error,
-    http::auth::{OwnRecord, Scoped},
+    http::extract::auth::{OwnRecord, Scoped},
     state::AppState,
 };
 

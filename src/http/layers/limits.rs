@@ -21,8 +21,8 @@ use axum_extra::headers::{ContentLength, HeaderMapExt};
 use tower::BoxError;
 
 use crate::{
-    error::detail,
-    http::{MAX_BODY_BYTES, client::ClientAddress},
+    http::error::detail,
+    http::{MAX_BODY_BYTES, extract::client::ClientAddress},
     service::throttle::network_of,
     state::Limits,
 };
@@ -51,7 +51,7 @@ pub fn headers_too_large(request: &Request, max: usize) -> Option<Response> {
 /// within `BODY_READ_TIMEOUT_SECS` is `408`.
 pub async fn guard_request(State(limits): State<Limits>, request: Request, next: Next) -> Response {
     if let Some(refusal) = headers_too_large(&request, limits.max_header_bytes)
-        .or_else(|| crate::http::browser::cross_site_refusal(&request))
+        .or_else(|| crate::http::extract::browser::cross_site_refusal(&request))
     {
         return refusal;
     }

@@ -1,0 +1,8 @@
+//! What handlers take from a request: the auth and scope guards, bodies, cookies, queries, the client.
+
+pub mod auth;
+pub mod body;
+pub mod browser;
+pub mod client;
+pub mod cookies;
+pub mod search_query;
