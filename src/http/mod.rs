@@ -12,11 +12,10 @@ pub mod pages;
 use axum::{
     Router,
     error_handling::HandleErrorLayer,
-    extract::{DefaultBodyLimit, MatchedPath, Request, State},
-    handler::Handler,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{MethodRouter, delete, get, post, put},
+    routing::get,
 };
 use tower::{ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use tower_http::{
@@ -66,66 +65,8 @@ pub fn app(state: AppState) -> Router {
     );
     // Everything but the probes: behind the per-address share, the load shedding and the timeout.
     let api = Router::new()
-        .route("/token", post(api::token::token))
-        .route("/token/revoke", post(api::oauth::revoke))
-        .route("/token/introspect", post(api::oauth::introspect))
-        .route("/users/me", get(api::users::me))
-        .route("/users/me/sessions", get(api::sessions::list))
-        .route("/users/me/sessions/{sid}", delete(api::sessions::end))
-        .route("/users/me/password", post(api::sessions::change_password))
-        .route("/audit", get(api::audit::list))
-        .route("/status", get(pages::status::page))
-        .route(
-            "/employees",
-            get(api::employees::list).post(api::hire::hire),
-        )
-        .route("/employees/{emp_no}", get(api::employees::show))
-        .route("/employees/{emp_no}/history", get(api::employees::history))
-        .route(
-            "/employees/{emp_no}/salaries",
-            get(api::employees::salaries),
-        )
-        .route("/employees/{emp_no}/title", post(api::changes::title))
-        .route(
-            "/employees/{emp_no}/department",
-            post(api::changes::department),
-        )
-        .route("/employees/{emp_no}/salary", post(api::changes::salary))
-        .route(
-            "/employees/{emp_no}/termination",
-            post(api::changes::termination),
-        )
-        .route(
-            "/employees/{emp_no}/roles",
-            get(api::roles::show).put(api::roles::replace),
-        )
-        .route(
-            "/departments",
-            negotiated(api::departments::list, pages::directory::departments),
-        )
-        .route(
-            "/departments/{dept_no}",
-            negotiated(api::departments::show, pages::directory::department),
-        )
-        .route("/directory", get(pages::directory::directory))
-        .route(
-            "/directory/hire",
-            get(pages::hr::hire_page).post(pages::hr::hire),
-        )
-        .route("/directory/{emp_no}", get(pages::directory::employee))
-        .route("/directory/{emp_no}/{change}", post(pages::hr::change))
-        .route(
-            "/departments/{dept_no}/employees",
-            get(api::departments::staff),
-        )
-        .route(
-            "/departments/{dept_no}/manager",
-            put(api::appointment::appoint),
-        )
-        .route("/logout", post(api::logout::logout))
-        .route("/login", get(pages::login::login))
-        .route("/", get(pages::login::home))
-        .route("/static/style.css", get(pages::login::stylesheet))
+        .merge(api::routes())
+        .merge(pages::routes())
         .merge(swagger)
         // Inside the limits below: a renewal is database work like any other.
         .layer(middleware::from_fn_with_state(
@@ -191,25 +132,6 @@ pub fn app(state: AppState) -> Router {
                 })),
         )
         .with_state(state)
-}
-
-/// `GET` answered as JSON, or as a page for a browser that asks for `text/html`.
-fn negotiated<J, TJ, H, TH>(json: J, html: H) -> MethodRouter<AppState>
-where
-    J: Handler<TJ, AppState>,
-    H: Handler<TH, AppState>,
-    TJ: 'static,
-    TH: 'static,
-{
-    get(
-        move |State(state): State<AppState>, request: Request| async move {
-            if extract::browser::wants_html(request.headers()) {
-                html.call(request, state).await
-            } else {
-                json.call(request, state).await
-            }
-        },
-    )
 }
 
 /// The span of a request: its id, its method and the route it matched (`/users/me`), never what

@@ -11,22 +11,8 @@ use crate::{
     domain::{Profile, directory::Status, scope::Scope},
     error::{Detail, OAuthCode, OAuthError},
     http::{
-        api::appointment,
-        api::audit,
-        api::changes,
-        api::departments,
-        api::employees,
-        api::health::{self, Health},
-        api::hire,
-        api::logout,
-        api::oauth,
-        api::roles,
-        api::sessions,
-        api::token::{self, TokenResponse},
-        api::token_request::TokenRequest,
-        api::users::{self, Me},
+        api::{health::Health, token::TokenResponse, token_request::TokenRequest, users::Me},
         extract::search_query::CardPageBody,
-        pages::login as pages,
     },
     state::WebSettings,
 };
@@ -34,7 +20,12 @@ use crate::{
 /// The document as this service serves it: the cookie scheme names the cookie it really uses
 /// (`__Host-access_token` with `COOKIE_SECURE`).
 pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
+    // Each group lists its own paths beside its routes; the modifiers run on the whole.
+    let mut doc = ApiDoc::openapi()
+        .merge_from(super::Paths::openapi())
+        .merge_from(crate::http::pages::Paths::openapi());
+    SecuritySchemes.modify(&mut doc);
+    CommonResponses.modify(&mut doc);
     if let Some(components) = doc.components.as_mut() {
         components.add_security_scheme(
             "cookie",
@@ -52,38 +43,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
                        Click **Authorize**, enter a seeded email (e.g. `behai_nguyen@hotmail.com`) and its password \
                        (`password`), leave client id and secret empty, then try `GET /users/me`."
     ),
-    paths(
-        token::token,
-        oauth::revoke,
-        oauth::introspect,
-        audit::list,
-        roles::show,
-        roles::replace,
-        users::me,
-        sessions::list,
-        sessions::end,
-        sessions::change_password,
-        employees::list,
-        employees::show,
-        employees::history,
-        employees::salaries,
-        hire::hire,
-        changes::title,
-        changes::department,
-        changes::salary,
-        changes::termination,
-        departments::list,
-        departments::show,
-        departments::staff,
-        appointment::appoint,
-        logout::logout,
-        pages::login,
-        pages::home,
-        health::healthz,
-        health::readyz,
-    ),
     components(schemas(TokenRequest, TokenResponse, OAuthError, OAuthCode, Detail, Profile, Me, Health, CardPageBody, Status)),
-    modifiers(&SecuritySchemes, &CommonResponses),
     tags(
         (name = "auth", description = "Login, refresh, logout, revocation and introspection"),
         (name = "users", description = "The logged-in employee: profile, sessions, password"),

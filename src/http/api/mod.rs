@@ -16,3 +16,107 @@ pub mod sessions;
 pub mod token;
 pub mod token_request;
 pub mod users;
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    handler::Handler,
+    routing::{MethodRouter, delete, get, post, put},
+};
+use utoipa::OpenApi;
+
+use crate::{
+    http::{extract::browser::wants_html, pages},
+    state::AppState,
+};
+
+/// The API's routes. Every handler here is also in [`Paths`] below, in the same order: a URL,
+/// its handler and its documentation are found in this one file.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/token", post(token::token))
+        .route("/token/revoke", post(oauth::revoke))
+        .route("/token/introspect", post(oauth::introspect))
+        .route("/logout", post(logout::logout))
+        .route("/users/me", get(users::me))
+        .route("/users/me/sessions", get(sessions::list))
+        .route("/users/me/sessions/{sid}", delete(sessions::end))
+        .route("/users/me/password", post(sessions::change_password))
+        .route("/audit", get(audit::list))
+        .route(
+            "/employees/{emp_no}/roles",
+            get(roles::show).put(roles::replace),
+        )
+        .route("/employees", get(employees::list).post(hire::hire))
+        .route("/employees/{emp_no}", get(employees::show))
+        .route("/employees/{emp_no}/history", get(employees::history))
+        .route("/employees/{emp_no}/salaries", get(employees::salaries))
+        .route("/employees/{emp_no}/title", post(changes::title))
+        .route("/employees/{emp_no}/department", post(changes::department))
+        .route("/employees/{emp_no}/salary", post(changes::salary))
+        .route(
+            "/employees/{emp_no}/termination",
+            post(changes::termination),
+        )
+        .route(
+            "/departments",
+            negotiated(departments::list, pages::directory::departments),
+        )
+        .route(
+            "/departments/{dept_no}",
+            negotiated(departments::show, pages::directory::department),
+        )
+        .route("/departments/{dept_no}/employees", get(departments::staff))
+        .route("/departments/{dept_no}/manager", put(appointment::appoint))
+}
+
+/// The documentation of [`routes`] (the probes are in `health`, outside the limits).
+#[derive(OpenApi)]
+#[openapi(paths(
+    token::token,
+    oauth::revoke,
+    oauth::introspect,
+    logout::logout,
+    users::me,
+    sessions::list,
+    sessions::end,
+    sessions::change_password,
+    audit::list,
+    roles::show,
+    roles::replace,
+    employees::list,
+    hire::hire,
+    employees::show,
+    employees::history,
+    employees::salaries,
+    changes::title,
+    changes::department,
+    changes::salary,
+    changes::termination,
+    departments::list,
+    departments::show,
+    departments::staff,
+    appointment::appoint,
+    health::healthz,
+    health::readyz,
+))]
+pub struct Paths;
+
+/// `GET` answered as JSON, or as a page for a browser that asks for `text/html`.
+fn negotiated<J, TJ, H, TH>(json: J, html: H) -> MethodRouter<AppState>
+where
+    J: Handler<TJ, AppState>,
+    H: Handler<TH, AppState>,
+    TJ: 'static,
+    TH: 'static,
+{
+    get(
+        move |State(state): State<AppState>, request: Request| async move {
+            if wants_html(request.headers()) {
+                html.call(request, state).await
+            } else {
+                json.call(request, state).await
+            }
+        },
+    )
+}

@@ -5,3 +5,30 @@ pub mod directory;
 pub mod hr;
 pub mod login;
 pub mod status;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+use utoipa::OpenApi;
+
+use crate::state::AppState;
+
+/// The pages' routes (`/departments…` answer a browser too: see `api::routes`). Those in
+/// [`Paths`] are documented; the others are forms and pages of the same site.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login::login))
+        .route("/", get(login::home))
+        .route("/static/style.css", get(login::stylesheet))
+        .route("/status", get(status::page))
+        .route("/directory", get(directory::directory))
+        .route("/directory/hire", get(hr::hire_page).post(hr::hire))
+        .route("/directory/{emp_no}", get(directory::employee))
+        .route("/directory/{emp_no}/{change}", post(hr::change))
+}
+
+/// The documentation of the pages in [`routes`] that the OpenAPI document lists.
+#[derive(OpenApi)]
+#[openapi(paths(login::login, login::home))]
+pub struct Paths;
