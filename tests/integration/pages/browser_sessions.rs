@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::{
     common::*,
-    pages::browser::{
+    pages::chromium::{
         Step, click, cmd, serve_state, start_browser, text_of, type_into, wait_for_url,
     },
 };

@@ -2,7 +2,9 @@
 
 pub mod browser;
 pub mod browser_guards;
+pub mod browser_login;
 pub mod browser_sessions;
+pub mod chromium;
 pub mod directory_pages;
 pub mod hr_pages;
 pub mod login_and_home;
