@@ -13,7 +13,12 @@ use crate::{
     },
     error::Error,
     repository::{
-        directory::{self as repo, figures, kept::Kept, search},
+        directory::{
+            self as repo, figures,
+            kept::Kept,
+            search::{self, Page, Source},
+            timeout::StatementTimeout,
+        },
         sessions,
     },
     service::cursor::CursorKey,
@@ -110,7 +115,8 @@ impl DirectoryService {
             ..search
         };
         let page = self.page("staff", &search, cursor, token).await?;
-        // An empty page may be an unknown department: only then is it worth asking.
+        // An empty page may be an unknown department (whose search read nothing): only then is
+        // it worth asking.
         if page.items.is_empty() && figures::department(&self.db, dept_no).await?.is_none() {
             return Err(DirectoryError::NotFound);
         }
@@ -134,15 +140,17 @@ impl DirectoryService {
             None => None,
         };
         let limit = search.limit.clamp(1, 100) as usize;
-        let (mut records, revoked) = search::find(
-            &self.db,
-            &self.kept,
-            search,
-            after.as_ref(),
-            limit + 1,
+        let source = Source {
+            db: &self.db,
+            kept: &self.kept,
+            timeout: StatementTimeout::default(),
+        };
+        let page = Page {
+            after: after.as_ref(),
+            fetch: limit + 1,
             token,
-        )
-        .await?;
+        };
+        let (mut records, revoked) = search::find(source, search, page).await?;
         // An empty page carries no revocation column: then the token is looked up on its own.
         let revoked = match token {
             Some(token) if records.is_empty() => !sessions::is_live(&self.db, token).await?,

@@ -45,6 +45,7 @@ mod retries;
 mod revocation;
 mod schema;
 mod scopes;
+mod search_drivers;
 mod seeding;
 mod session;
 mod shared_budget;
