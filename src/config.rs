@@ -235,6 +235,23 @@ pub struct Config {
           value_parser = value_parser!(u32).range(1..=1_000))]
     pub db_max_connections: u32,
 
+    /// One employee's directory searches running at once (all their sessions together); more
+    /// wait up to SEARCH_WAIT_MS for a turn, then get 429. Keeps one caller from holding the pool.
+    #[arg(long, env = "MAX_SEARCHES_PER_CALLER", global = true, default_value_t = 2,
+          value_parser = value_parser!(u32).range(1..=1_000))]
+    pub max_searches_per_caller: u32,
+
+    /// Milliseconds a search beyond the caller's share waits for a turn before 429.
+    #[arg(long, env = "SEARCH_WAIT_MS", global = true, default_value_t = 1_000,
+          value_parser = value_parser!(u64).range(0..=60_000))]
+    pub search_wait_ms: u64,
+
+    /// Milliseconds one statement of a directory search may run on MySQL/MariaDB before the
+    /// server stops it and the search answers 503 (0: no limit; SQLite has none).
+    #[arg(long, env = "SEARCH_STATEMENT_TIMEOUT_MS", global = true, default_value_t = 2_000,
+          value_parser = value_parser!(u64).range(0..=600_000))]
+    pub search_statement_timeout_ms: u64,
+
     /// Seconds a request waits for a database connection before it gets 503.
     #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", global = true, default_value_t = 3,
           value_parser = value_parser!(u64).range(1..=300))]
@@ -423,6 +440,17 @@ impl Config {
             // A client that never reads (a zero flow-control window) keeps each stream's answer in
             // memory: few streams per connection bound that; browsers need no more.
             max_streams: self.max_concurrent_requests_per_address.min(16),
+        }
+    }
+
+    pub fn search_limits(&self) -> crate::service::search_limits::SearchLimits {
+        let timeout = Duration::from_millis(self.search_statement_timeout_ms);
+        crate::service::search_limits::SearchLimits {
+            per_caller: self.max_searches_per_caller as usize,
+            wait: Duration::from_millis(self.search_wait_ms),
+            statement_timeout: crate::repository::directory::timeout::StatementTimeout(
+                (!timeout.is_zero()).then_some(timeout),
+            ),
         }
     }
 

@@ -43,6 +43,12 @@ pub enum Error {
     InvalidBody(Vec<FieldError>),
     #[error("too many failed login attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The caller already has their share of searches in flight (`service::search_limits`).
+    #[error("too many searches in flight")]
+    TooManySearches,
+    /// A search's statement ran past its time limit: the database stopped it.
+    #[error("search took too long")]
+    SearchTooSlow,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// A framework extractor refused the request (body too large, unreadable query, ...).
@@ -154,7 +160,8 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyAttempts { .. } | Error::TooManySearches => StatusCode::TOO_MANY_REQUESTS,
+            Error::SearchTooSlow => StatusCode::SERVICE_UNAVAILABLE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Rejected { status, .. } => *status,
             Error::PasswordRule(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -232,6 +239,20 @@ impl IntoResponse for Error {
                 );
                 response
             }
+            Error::TooManySearches => {
+                let mut response = detail(
+                    status,
+                    "Too many of your searches are in progress: wait for one to finish",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(1));
+                response
+            }
+            Error::SearchTooSlow => detail(
+                status,
+                "The search took too long: narrow it (a name, a department, a title) or try again later",
+            ),
             Error::UnsupportedMediaType => detail(status, "Unsupported media type"),
             Error::PasswordRule(rule) => detail(status, format!("The password {rule}")),
             Error::Rejected {

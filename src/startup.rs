@@ -124,7 +124,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState, Error> {
     )
     .await?;
     let web = WebSettings::new(&secret, config.cookie_secure, &config.trusted_proxies);
-    let directory = DirectoryService::new(db.clone(), &secret);
+    let directory = DirectoryService::new(db.clone(), &secret).with_limits(config.search_limits());
     let hr = HrService::new(db.clone(), &secret, config.bcrypt_cost, metrics.clone());
     let audit = AuditService::new(db.clone(), &secret);
     let services = Services {

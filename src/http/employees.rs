@@ -32,6 +32,8 @@ impl From<DirectoryError> for Error {
                 Error::BadRequest("cursor: not a cursor of this search".to_owned())
             }
             DirectoryError::Revoked => Error::InvalidToken,
+            DirectoryError::Busy => Error::TooManySearches,
+            DirectoryError::TooSlow => Error::SearchTooSlow,
             DirectoryError::Internal(error) => error,
         }
     }
@@ -81,6 +83,9 @@ pub fn emp_no(path: Result<Path<i32>, PathRejection>) -> Result<i32, Error> {
         (status = 400, description = "A bad parameter or cursor (the detail names it)", body = Detail),
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token lacks `directory`, `manager` or `hr` (or `hr` for status former/all)", body = Detail),
+        (status = 429, description = "The caller's own searches in flight fill their share (`MAX_SEARCHES_PER_CALLER`); `Retry-After: 1`", body = Detail,
+         headers(("Retry-After" = u32))),
+        (status = 503, description = "The search took longer than `SEARCH_STATEMENT_TIMEOUT_MS`, or the database is unavailable", body = Detail),
     ),
     security(("oauth2" = ["directory"]), ("cookie" = []))
 )]

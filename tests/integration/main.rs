@@ -46,6 +46,7 @@ mod revocation;
 mod schema;
 mod scopes;
 mod search_drivers;
+mod search_share;
 mod seeding;
 mod session;
 mod shared_budget;
