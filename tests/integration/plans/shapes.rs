@@ -11,6 +11,8 @@ pub struct Shape {
     pub finds: bool,
     /// The index a selective filter's search reads first (its statement's first table).
     pub driven_by: Option<&'static str>,
+    /// Rows a page may read besides the filters' count (a page and its look-ups: 2,000).
+    pub reads: i64,
 }
 
 fn search(needle: Option<&str>) -> Search {
@@ -31,6 +33,24 @@ fn finds(name: &'static str, search: Search) -> Shape {
         search,
         finds: true,
         driven_by: None,
+        reads: 2_000,
+    }
+}
+
+fn finds_nobody(name: &'static str, search: Search) -> Shape {
+    Shape {
+        name,
+        search,
+        finds: false,
+        driven_by: None,
+        reads: 20,
+    }
+}
+
+fn driven(name: &'static str, search: Search, index: &'static str) -> Shape {
+    Shape {
+        driven_by: Some(index),
+        ..finds(name, search)
     }
 }
 
@@ -82,51 +102,41 @@ pub fn all(numbered_email: &str) -> Vec<Shape> {
             },
         ),
         // Issue 23: filters that match few or nobody, which walked the whole name index.
-        Shape {
-            name: "unknown department",
-            search: in_department("d999", search(None)),
-            finds: false,
-            driven_by: None,
-        },
-        Shape {
-            name: "unknown department's staff (/departments/zzzz/employees)",
-            search: in_department("zzzz", search(None)),
-            finds: false,
-            driven_by: None,
-        },
-        Shape {
-            name: "unknown title",
-            search: titled("NoSuchTitle", search(None)),
-            finds: false,
-            driven_by: None,
-        },
-        Shape {
-            name: "rare title",
-            search: titled("Manager", search(None)),
-            finds: true,
-            driven_by: Some("titles_title_current_ix"),
-        },
-        Shape {
-            name: "department staff with a rare title",
-            search: in_department("d005", titled("Manager", search(None))),
-            finds: true,
-            driven_by: Some("titles_title_current_ix"),
-        },
-        Shape {
-            name: "rare title and a broad prefix",
-            search: titled("Manager", search(Some("kyo"))),
-            finds: true,
-            driven_by: Some("titles_title_current_ix"),
-        },
-        Shape {
-            name: "one day's hires",
-            search: Search {
+        finds_nobody("unknown department", in_department("d999", search(None))),
+        finds_nobody(
+            "unknown department's staff (/departments/zzzz/employees)",
+            in_department("zzzz", search(None)),
+        ),
+        finds_nobody("unknown title", titled("NoSuchTitle", search(None))),
+        driven(
+            "rare title",
+            titled("Manager", search(None)),
+            "titles_title_current_ix",
+        ),
+        driven(
+            "department staff with a rare title",
+            in_department("d005", titled("Manager", search(None))),
+            "titles_title_current_ix",
+        ),
+        driven(
+            "rare title and a broad prefix",
+            titled("Manager", search(Some("kyo"))),
+            "titles_title_current_ix",
+        ),
+        driven(
+            "one day's hires",
+            Search {
                 hired_from: Some(date("1990-06-01")),
                 hired_to: Some(date("1990-06-01")),
                 ..search(None)
             },
-            finds: true,
-            driven_by: Some("employees_hire_date_ix"),
-        },
+            "employees_hire_date_ix",
+        ),
+        // Broad filters together are walked: quick when they meet as often as independence
+        // says (a quarter of the staff are in d005, a fifth hold Staff).
+        finds(
+            "department and a broad title",
+            in_department("d005", titled("Staff", search(None))),
+        ),
     ]
 }
