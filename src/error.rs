@@ -40,6 +40,12 @@ pub enum Error {
     /// One session rotated its refresh token too often this minute.
     #[error("too many refreshes")]
     TooManyRefreshes { retry_after_secs: u64 },
+    /// The caller already has their share of searches in flight (`service::search_limits`).
+    #[error("too many searches in flight")]
+    TooManySearches,
+    /// A search's statement ran past its time limit: the database stopped it.
+    #[error("search took too long")]
+    SearchTooSlow,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// A framework extractor refused the request (body too large, unreadable query, ...).

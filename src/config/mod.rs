@@ -9,13 +9,15 @@ mod auth;
 mod database;
 mod http;
 mod policy;
+mod search;
 mod seeding;
 mod telemetry;
 
 pub use auth::Auth;
 pub use database::{Database, DatabaseTarget};
 pub use http::Http;
-pub use policy::{ConnectionLimits, Limits, LogFormat, SessionPolicy};
+pub use policy::{ConnectionLimits, Limits, LogFormat, SearchLimits, SessionPolicy};
+pub use search::Search;
 pub use seeding::Seeding;
 pub use telemetry::{MetricsAddress, Telemetry};
 
@@ -93,6 +95,8 @@ pub struct Config {
     pub auth: Auth,
     #[command(flatten)]
     pub http: Http,
+    #[command(flatten)]
+    pub search: Search,
     #[command(flatten)]
     pub seeding: Seeding,
     #[command(flatten)]

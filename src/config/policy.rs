@@ -66,6 +66,29 @@ pub struct SessionPolicy {
     pub sessions_per_employee: u32,
 }
 
+/// The limits on directory searches (`config::Search`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchLimits {
+    /// A caller's searches at once (`MAX_SEARCHES_PER_CALLER`).
+    pub per_caller: usize,
+    /// How long a caller's search beyond that waits for a turn before `429`.
+    pub wait: Duration,
+    /// How long one statement of a search may run before `503` (MySQL/MariaDB; `None`: no limit).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for SearchLimits {
+    /// Two searches at once per caller (a fifth of the default pool), waiting up to a second;
+    /// two seconds a statement, a hundred times what the slowest shape takes at test_db's scale.
+    fn default() -> Self {
+        Self {
+            per_caller: 2,
+            wait: Duration::from_secs(1),
+            statement_timeout: Some(Duration::from_secs(2)),
+        }
+    }
+}
+
 /// How log lines are written (`LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum LogFormat {

@@ -30,9 +30,10 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-        Error::TooManyAttempts { .. } | Error::TooManyRefreshes { .. } => {
+        Error::TooManyAttempts { .. } | Error::TooManyRefreshes { .. } | Error::TooManySearches => {
             StatusCode::TOO_MANY_REQUESTS
         }
+        Error::SearchTooSlow => StatusCode::SERVICE_UNAVAILABLE,
         Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Rejected { status, .. } => {
             StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
@@ -119,6 +120,20 @@ impl IntoResponse for Error {
                 );
                 response
             }
+            Error::TooManySearches => {
+                let mut response = detail(
+                    status,
+                    "Too many of your searches are in progress: wait for one to finish",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(1));
+                response
+            }
+            Error::SearchTooSlow => detail(
+                status,
+                "The search took too long: narrow it (a name, a department, a title) or try again later",
+            ),
             Error::UnsupportedMediaType => detail(status, "Unsupported media type"),
             Error::PasswordRule(rule) => detail(status, format!("The password {rule}")),
             Error::Rejected {
@@ -182,6 +197,8 @@ impl From<DirectoryError> for Error {
                 Error::BadRequest("cursor: not a cursor of this search".to_owned())
             }
             DirectoryError::Revoked => Error::InvalidToken,
+            DirectoryError::Busy => Error::TooManySearches,
+            DirectoryError::TooSlow => Error::SearchTooSlow,
             DirectoryError::Internal(error) => error,
         }
     }

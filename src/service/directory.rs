@@ -13,10 +13,18 @@ use crate::{
     },
     error::Error,
     repository::{
-        directory::{self as repo, figures, kept::Kept, search},
+        directory::{
+            self as repo, figures,
+            kept::Kept,
+            search::{self, Page, Source},
+            timeout,
+        },
         sessions,
     },
-    service::cursor::CursorKey,
+    service::{
+        cursor::CursorKey,
+        search_limits::{CallerShare, SearchLimits},
+    },
 };
 
 /// Why the directory refused a request.
@@ -34,12 +42,21 @@ pub enum DirectoryError {
     /// The caller's token was revoked (checked in the search's own statement).
     #[error("revoked token")]
     Revoked,
+    /// The caller's share of searches is in flight (`search_limits`).
+    #[error("too many searches in flight")]
+    Busy,
+    /// The database stopped a search statement at its time limit.
+    #[error("search took too long")]
+    TooSlow,
     #[error(transparent)]
     Internal(#[from] Error),
 }
 
 impl From<sqlx::Error> for DirectoryError {
     fn from(error: sqlx::Error) -> Self {
+        if timeout::is_timeout(&error) {
+            return DirectoryError::TooSlow;
+        }
         DirectoryError::Internal(error.into())
     }
 }
@@ -66,15 +83,31 @@ pub struct DirectoryService {
     cursors: CursorKey,
     /// What this instance keeps between requests: plans of name prefixes, department heads.
     kept: Kept,
+    limits: SearchLimits,
+    /// Each caller's searches in flight.
+    share: CallerShare,
 }
 
 impl DirectoryService {
-    /// The one constructor: cursors are sealed with a key derived from the token secret.
+    /// The one constructor: cursors are sealed with a key derived from the token secret; the
+    /// default limits on searches (see [`Self::with_limits`]).
     pub fn new(db: Db, secret: &[u8]) -> Self {
+        let limits = SearchLimits::default();
         Self {
             db,
             cursors: CursorKey::derive(secret),
             kept: Kept::default(),
+            limits,
+            share: CallerShare::new(limits.per_caller, limits.wait),
+        }
+    }
+
+    /// The same service with other limits on searches (the configuration's).
+    pub fn with_limits(self, limits: SearchLimits) -> Self {
+        Self {
+            limits,
+            share: CallerShare::new(limits.per_caller, limits.wait),
+            ..self
         }
     }
 
@@ -97,13 +130,14 @@ impl DirectoryService {
             }
             return Err(DirectoryError::NeedsScope(Scope::Hr));
         }
-        self.page("employees", search, cursor, token).await
+        self.page(viewer, "employees", search, cursor, token).await
     }
 
     /// Cards of a department's current staff, filtered like a search.
-    #[tracing::instrument(skip_all, fields(dept_no))]
+    #[tracing::instrument(skip_all, fields(viewer = viewer.emp_no, dept_no))]
     pub async fn department_staff(
         &self,
+        viewer: Viewer,
         dept_no: &str,
         token: Option<&TokenRef<'_>>,
         search: Search,
@@ -114,16 +148,19 @@ impl DirectoryService {
             status: Status::Current,
             ..search
         };
-        let page = self.page("staff", &search, cursor, token).await?;
-        // An empty page may be an unknown department: only then is it worth asking.
+        let page = self.page(viewer, "staff", &search, cursor, token).await?;
+        // An empty page may be an unknown department (whose search read nothing): only then is
+        // it worth asking.
         if page.items.is_empty() && figures::department(&self.db, dept_no).await?.is_none() {
             return Err(DirectoryError::NotFound);
         }
         Ok(page)
     }
 
+    /// A page of a search, within the caller's share of searches.
     async fn page(
         &self,
+        viewer: Viewer,
         context: &str,
         search: &Search,
         cursor: Option<&str>,
@@ -139,15 +176,23 @@ impl DirectoryService {
             None => None,
         };
         let limit = search.limit.clamp(1, 100) as usize;
-        let (mut records, revoked) = search::find(
-            &self.db,
-            &self.kept,
-            search,
-            after.as_ref(),
-            limit + 1,
+        // Held until the answer is read: the statements below are the caller's share of the pool.
+        let _turn = self
+            .share
+            .enter(viewer.emp_no)
+            .await
+            .map_err(|_| DirectoryError::Busy)?;
+        let source = Source {
+            db: &self.db,
+            kept: &self.kept,
+            timeout: timeout::StatementTimeout(self.limits.statement_timeout),
+        };
+        let page = Page {
+            after: after.as_ref(),
+            fetch: limit + 1,
             token,
-        )
-        .await?;
+        };
+        let (mut records, revoked) = search::find(source, search, page).await?;
         // An empty page carries no revocation column: then the token is looked up on its own.
         let revoked = match token {
             Some(token) if records.is_empty() => !sessions::is_live(&self.db, token).await?,

@@ -10,6 +10,7 @@ pub mod hr;
 pub mod jwt;
 pub mod password;
 pub mod profiles;
+pub mod search_limits;
 pub mod sessions;
 pub mod throttle;
 pub mod verifier;

@@ -6,7 +6,7 @@ use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use crate::{
     clock::Clock,
-    config::{Config, Limits, MetricsAddress, SessionPolicy},
+    config::{Config, Limits, MetricsAddress, SearchLimits, SessionPolicy},
     db::Db,
     error::Error,
     service::{
@@ -35,6 +35,7 @@ pub struct Wiring {
     pub cookie_secure: bool,
     pub trusted_proxies: Vec<IpAddr>,
     pub limits: Limits,
+    pub search_limits: SearchLimits,
     /// Whether metrics are recorded (`METRICS_BIND_ADDR` not `off`).
     pub metrics: bool,
     /// Tests only: where logins are held (see [`LoginPause`]).
@@ -57,6 +58,7 @@ impl Wiring {
             cookie_secure: config.http.cookie_secure,
             trusted_proxies: config.http.trusted_proxies.clone(),
             limits: config.http.limits(),
+            search_limits: config.search.limits(),
             metrics: matches!(config.telemetry.metrics_bind_addr, MetricsAddress::At(_)),
             login_pause: None,
         }
@@ -97,7 +99,7 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
     let web = WebSettings::new(secret, wiring.cookie_secure, &wiring.trusted_proxies);
     let services = Services {
         auth,
-        directory: DirectoryService::new(db.clone(), secret),
+        directory: DirectoryService::new(db.clone(), secret).with_limits(wiring.search_limits),
         hr: HrService::new(db.clone(), secret, wiring.bcrypt_cost, metrics.clone()),
         audit: AuditService::new(db.clone(), secret),
         metrics,

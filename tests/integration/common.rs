@@ -10,6 +10,7 @@ use axum::{
 pub use employees::startup::Wiring;
 use employees::{
     clock::Clock,
+    config::SearchLimits,
     db::Db,
     seeding::DefaultPassword,
     service::{jwt::JwtKeys, sessions::SessionPolicy},
@@ -78,6 +79,7 @@ pub fn wiring() -> Wiring {
         cookie_secure: false,
         trusted_proxies: Vec::new(),
         limits: Limits::default(),
+        search_limits: SearchLimits::default(),
         metrics: true,
         login_pause: None,
     }

@@ -76,6 +76,9 @@ pub async fn show(
         (status = 401, description = "No valid token", body = Detail),
         (status = 403, description = "The token lacks `directory`, `manager` or `hr`", body = Detail),
         (status = 404, description = "No such department", body = Detail),
+        (status = 429, description = "The caller's own searches in flight fill their share (`MAX_SEARCHES_PER_CALLER`); `Retry-After: 1`", body = Detail,
+         headers(("Retry-After" = u32))),
+        (status = 503, description = "The search took longer than `SEARCH_STATEMENT_TIMEOUT_MS`, or the database is unavailable", body = Detail),
     ),
     security(("oauth2" = ["directory"]), ("cookie" = []))
 )]
@@ -95,7 +98,13 @@ pub async fn staff(
     let page = state
         .directory
         // The staff page checks the token's session in its own statement.
-        .department_staff(&dept_no, Some(&caller.token.token_ref()), search, cursor)
+        .department_staff(
+            caller.viewer,
+            &dept_no,
+            Some(&caller.token.token_ref()),
+            search,
+            cursor,
+        )
         .await?;
     Ok(page_response(
         &query,

@@ -86,6 +86,12 @@ pub(crate) fn error_page(error: Error) -> Response {
         Error::InsufficientScope(_) => "Your session does not allow this page.".to_owned(),
         Error::NotFound => "There is no such page, or it is not yours to see.".to_owned(),
         Error::BadRequest(message) => message.clone(),
+        Error::TooManySearches => {
+            "Your other searches are still running: try again in a moment.".to_owned()
+        }
+        Error::SearchTooSlow => {
+            "The search took too long: narrow it (a name, a department, a title).".to_owned()
+        }
         _ => return error.into_response(),
     };
     let heading = status.canonical_reason().unwrap_or("Error");

@@ -176,18 +176,20 @@ struct HeadRow {
     manager_first_name: Option<String>,
     manager_last_name: Option<String>,
     manager_email: Option<String>,
+    headcount: i64,
     directory_version: i64,
 }
 
-/// Every department with its current manager (the newest, should there be two), and the
-/// directory's version they were read at.
+/// Every department with its current manager (the newest, should there be two), its headcount,
+/// and the directory's version they were read at.
 const HEADS: &str = "SELECT d.dept_no, d.dept_name, m.emp_no AS manager_emp_no,
         m.first_name AS manager_first_name, m.last_name AS manager_last_name,
-        m.email AS manager_email,
+        m.email AS manager_email, COALESCE(f.headcount, 0) AS headcount,
         (SELECT v.version FROM directory_version v WHERE v.id = 1) AS directory_version
  FROM departments d
  LEFT JOIN dept_manager dm ON dm.dept_no = d.dept_no AND dm.to_date = '9999-01-01'
  LEFT JOIN employees m ON m.emp_no = dm.emp_no
+ LEFT JOIN department_figures f ON f.dept_no = d.dept_no
  ORDER BY d.dept_no, dm.from_date DESC";
 
 /// Keeps the heads of [`HEADS`]' rows at the version they were read at.
@@ -216,6 +218,7 @@ fn keep_heads(kept: &Kept, rows: Vec<HeadRow>) {
             DepartmentHead {
                 department,
                 manager,
+                headcount: row.headcount,
             },
         ));
     }

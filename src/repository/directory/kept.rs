@@ -60,11 +60,14 @@ impl<V: Clone> Versioned<V> {
     }
 }
 
-/// A department as a card shows it, with its current manager.
+/// A department as a card shows it, with its current manager, and its headcount as a search's
+/// estimate of how many a department filter matches (`drive`; a transfer moves it without moving
+/// the version, which costs a search time at worst, never its answer).
 #[derive(Debug, Clone)]
 pub struct DepartmentHead {
     pub department: DeptRef,
     pub manager: Option<PersonRef>,
+    pub headcount: i64,
 }
 
 /// Everything kept, owned by the directory service (one per instance).

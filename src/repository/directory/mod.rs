@@ -3,11 +3,15 @@
 //! primary-key or index look-up (see BENCHMARKS.md for the plans at test_db's scale).
 
 pub mod cards;
+mod conditions;
+pub mod drive;
 pub mod figures;
 pub mod kept;
 pub mod names;
 pub mod plan;
 pub mod search;
+mod statement;
+pub mod timeout;
 
 use self::{
     cards::{CardRow, assemble, card_columns, card_joins},

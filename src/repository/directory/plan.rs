@@ -4,7 +4,7 @@
 
 use sqlx::QueryBuilder;
 
-use super::kept::Versioned;
+use super::{kept::Versioned, timeout::StatementTimeout};
 use crate::{
     db::Db,
     dispatch,
@@ -30,8 +30,7 @@ pub(super) fn like(text: &str, prefix: bool) -> String {
     pattern
 }
 
-/// One way a name prefix can match. `|| ''` hides a column from the optimizer, so that the
-/// branch walks the name index in order instead of reading (and sorting) a huge range.
+/// One way a name prefix can match (its condition: `statement::push_match`).
 ///
 /// Emails: a default one (`first.last.empno@gmail.com`, see `email_custom`) that starts with a
 /// prefix without a dot has a first name that starts with it, which the first-name branches find;
@@ -56,7 +55,11 @@ struct ProbeRow {
 
 /// The branches of a name prefix — which first names it starts, and which stored first names the
 /// parts before a space or an email's first dot are — and the names' version they hold for.
-async fn branches(db: &Db, prefix: &str) -> sqlx::Result<(Vec<Branch>, i64)> {
+async fn branches(
+    db: &Db,
+    prefix: &str,
+    timeout: StatementTimeout,
+) -> sqlx::Result<(Vec<Branch>, i64)> {
     let mut exact: Vec<(&str, Option<&str>)> = prefix
         .match_indices(' ')
         .map(|(i, _)| (&prefix[..i], Some(&prefix[i + 1..])))
@@ -74,11 +77,12 @@ async fn branches(db: &Db, prefix: &str) -> sqlx::Result<(Vec<Branch>, i64)> {
         Db::MySql(_) => "e.first_name = ",
         Db::Sqlite(_) => "e.first_name COLLATE NOCASE = ",
     };
+    let (before, select) = timeout.head(db);
     let rows: Vec<ProbeRow> = dispatch!(db, pool => {
         // The first names from their own small table (`names`): a range of a few rows.
-        let mut query =
-            QueryBuilder::new("SELECT 1 AS kind, n.first_name AS value FROM first_names n WHERE n.first_name LIKE ");
+        let mut query = QueryBuilder::new(before);
         query
+            .push(format!("{select} 1 AS kind, n.first_name AS value FROM first_names n WHERE n.first_name LIKE "))
             .push_bind(like(prefix, true))
             .push(" ESCAPE '!' UNION ALL SELECT 10, CAST(COUNT(*) AS CHAR) FROM (SELECT 1 AS one FROM employees e WHERE e.last_name LIKE ")
             .push_bind(like(prefix, true))
@@ -162,7 +166,9 @@ impl Plan {
 /// The plan of `search`, found out now (the plan test reads it).
 pub async fn plan(db: &Db, search: &Search) -> sqlx::Result<Plan> {
     match &search.needle {
-        Some(Needle::Prefix(prefix)) => Ok(Plan::Branches(branches(db, prefix).await?.0)),
+        Some(Needle::Prefix(prefix)) => Ok(Plan::Branches(
+            branches(db, prefix, StatementTimeout::default()).await?.0,
+        )),
         _ => Ok(Plan::Walk),
     }
 }
@@ -174,8 +180,9 @@ pub(super) async fn probe(
     db: &Db,
     known: &Versioned<Plan>,
     prefix: &str,
+    timeout: StatementTimeout,
 ) -> sqlx::Result<(Plan, i64)> {
-    let (branches, version) = branches(db, prefix).await?;
+    let (branches, version) = branches(db, prefix, timeout).await?;
     let plan = Plan::Branches(branches);
     if plan.branch_count() > 0 {
         known.keep([(prefix.to_owned(), plan.clone())], version);

@@ -25,6 +25,8 @@ pub mod refresh;
 pub mod refresh_bounds;
 pub mod revocation;
 pub mod scopes;
+pub mod search_drivers;
+pub mod search_share;
 pub mod session;
 pub mod shared_budget;
 pub mod token;
