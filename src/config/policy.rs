@@ -78,11 +78,13 @@ pub struct SearchLimits {
 }
 
 impl Default for SearchLimits {
-    /// Two searches at once per caller (a fifth of the default pool), waiting up to a second;
-    /// two seconds a statement, a hundred times what the slowest shape takes at test_db's scale.
+    /// One search at a time per caller (a tenth of the default pool, and at most one core of the
+    /// database's: keyset paging is sequential, and a browser runs one search per page), the
+    /// next waiting up to a second; two seconds a statement, a hundred times what the shapes of
+    /// the plan test take at test_db's scale.
     fn default() -> Self {
         Self {
-            per_caller: 2,
+            per_caller: 1,
             wait: Duration::from_secs(1),
             statement_timeout: Some(Duration::from_secs(2)),
         }

@@ -11,7 +11,7 @@ use super::SearchLimits;
 pub struct Search {
     /// One employee's directory searches running at once (all their sessions together); more
     /// wait up to SEARCH_WAIT_MS for a turn, then get 429. Keeps one caller from holding the pool.
-    #[arg(long, env = "MAX_SEARCHES_PER_CALLER", global = true, default_value_t = 2,
+    #[arg(long, env = "MAX_SEARCHES_PER_CALLER", global = true, default_value_t = 1,
           value_parser = value_parser!(u32).range(1..=1_000))]
     pub max_searches_per_caller: u32,
 
