@@ -209,3 +209,30 @@ async fn housekeeping_deletes_what_no_longer_counts(db: Db) {
     assert_eq!(housekeeping.sweep().await.unwrap().sessions, 1);
 }
 dual_test!(housekeeping, housekeeping_deletes_what_no_longer_counts);
+
+/// A refresh reads what the employee holds under the session's lock: a role taken away or an
+/// employment ended by any means (here in SQL, behind the service's back, so no session was
+/// ended) is seen by the very next refresh.
+async fn a_refresh_grants_only_what_is_held_now(db: Db) {
+    seeded(&db).await;
+    let app = app_on(&db, &Clock::system(), session_policy()).await;
+    let (_, token) = login_pair(&app, BEHAI, "").await;
+    employees::dispatch!(&db, pool => {
+        sqlx::query("DELETE FROM employee_roles WHERE emp_no = 500222 AND role = 'admin'")
+            .execute(pool)
+            .await
+            .unwrap();
+    });
+    let reply = refresh(&app, &token, None).await;
+    assert_eq!(reply.json()["scope"], "me directory hr", "{}", reply.text());
+    let token = refresh_token(&reply);
+    employees::dispatch!(&db, pool => {
+        sqlx::query("UPDATE dept_emp SET to_date = '2024-01-01' WHERE emp_no = 500222 AND to_date = '9999-01-01'")
+            .execute(pool)
+            .await
+            .unwrap();
+    });
+    let reply = refresh(&app, &token, None).await;
+    assert_eq!(reply.json()["error"], "invalid_grant", "{}", reply.text());
+}
+dual_test!(held_now, a_refresh_grants_only_what_is_held_now);
