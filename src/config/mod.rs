@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum, value_parser};
 mod auth;
 mod database;
 mod http;
+mod oidc;
 mod policy;
 mod search;
 mod seeding;
@@ -16,6 +17,7 @@ mod telemetry;
 pub use auth::Auth;
 pub use database::{Database, DatabaseTarget};
 pub use http::Http;
+pub use oidc::Oidc;
 pub use policy::{ConnectionLimits, Limits, LogFormat, SearchLimits, SessionPolicy};
 pub use search::Search;
 pub use seeding::Seeding;
@@ -96,6 +98,8 @@ pub struct Config {
     #[command(flatten)]
     pub http: Http,
     #[command(flatten)]
+    pub oidc: Oidc,
+    #[command(flatten)]
     pub search: Search,
     #[command(flatten)]
     pub seeding: Seeding,
@@ -125,6 +129,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.database()?;
         self.http.validate()?;
+        self.oidc.validate()?;
         let (bind, metrics) = (self.http.bind_addr, self.telemetry.metrics_bind_addr);
         if let MetricsAddress::At(metrics) = metrics
             && metrics.port() == bind.port()
