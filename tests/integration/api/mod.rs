@@ -16,6 +16,8 @@ pub mod hire;
 pub mod hr;
 pub mod hr_refusals;
 pub mod hr_retries;
+pub mod key_rotation;
+pub mod keys;
 pub mod lockout;
 pub mod my_sessions;
 pub mod names;
