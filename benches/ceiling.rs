@@ -9,6 +9,8 @@
 //!   profile is cached).
 //! - `bcrypt COST ROUNDS`: the time of one bcrypt verification at COST, for the `/token` target
 //!   (cores ÷ that time).
+//! - `jwt ROUNDS`: one signature and one verification of an access token with ES256, RS256 and
+//!   HS256, in microseconds.
 //!
 //! Prints one JSON object on stdout.
 
@@ -34,9 +36,10 @@ async fn main() {
         }
         Some("pk") => pk(&args[1], args[2].parse().unwrap(), args[3].parse().unwrap()).await,
         Some("bcrypt") => bcrypt_verify(args[1].parse().unwrap(), args[2].parse().unwrap()),
+        Some("jwt") => jwt_costs(args[1].parse().unwrap()),
         _ => {
             eprintln!(
-                "usage: ceiling lookup|pk URL CONNECTIONS SECONDS | ceiling bcrypt COST ROUNDS"
+                "usage: ceiling lookup|pk URL CONNECTIONS SECONDS | ceiling bcrypt COST ROUNDS | ceiling jwt ROUNDS"
             )
         }
     }
@@ -202,4 +205,63 @@ fn bcrypt_verify(cost: u32, rounds: u32) {
     }
     let per = started.elapsed().as_secs_f64() / f64::from(rounds);
     println!("{{\"cost\": {cost}, \"verify_ms\": {:.2}}}", per * 1e3);
+}
+
+/// One signature and one verification of an access token's claims, per algorithm, in
+/// microseconds: ES256 (what the service signs with), RS256 (for clients that ask), HS256 (what
+/// it signed with before), beside bcrypt's milliseconds.
+fn jwt_costs(rounds: u32) {
+    use employees::service::keys::material::{KeyAlg, generate};
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+    let now = chrono::Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "sub": "500222", "iat": now, "exp": now + 1800, "jti": "8d4c1f7e-0000-4000-8000-000000000001",
+        "iss": "http://127.0.0.1:8000", "aud": "employees", "client_id": "first-party",
+        "scope": "me directory hr admin", "sid": "0123456789abcdef0123456789abcdef",
+    });
+    let mut costs = Vec::new();
+    for (name, alg) in [
+        ("es256", Some(KeyAlg::Es256)),
+        ("rs256", Some(KeyAlg::Rs256)),
+        ("hs256", None),
+    ] {
+        let (encoding, decoding, algorithm) = match alg {
+            Some(alg) => {
+                let key = generate(alg).expect("a key");
+                let encoding =
+                    employees::service::keys::material::encoding_key(alg, &key.private_der);
+                (
+                    encoding,
+                    DecodingKey::from_jwk(&key.jwk).unwrap(),
+                    alg.algorithm(),
+                )
+            }
+            None => {
+                let secret = b"bench-secret-bench-secret-bench-secret-0001";
+                (
+                    EncodingKey::from_secret(secret),
+                    DecodingKey::from_secret(secret),
+                    Algorithm::HS256,
+                )
+            }
+        };
+        let header = Header::new(algorithm);
+        let started = Instant::now();
+        let mut token = String::new();
+        for _ in 0..rounds {
+            token = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
+        }
+        let sign_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
+        let mut validation = Validation::new(algorithm);
+        validation.set_audience(&["employees"]);
+        let started = Instant::now();
+        for _ in 0..rounds {
+            jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation).unwrap();
+        }
+        let verify_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
+        costs.push(format!(
+            "\"{name}_sign_us\": {sign_us:.1}, \"{name}_verify_us\": {verify_us:.1}"
+        ));
+    }
+    println!("{{{}}}", costs.join(", "));
 }

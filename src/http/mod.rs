@@ -34,6 +34,17 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// No script but our own files, no framing, nothing from elsewhere.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// [`CSP`] with one more origin that forms may go to. Browsers check `form-action` against every
+/// redirect that follows a form's submission, so the login page (on its way back through
+/// `/authorize`) and the consent page allow the origin of the client's registered redirect URI.
+pub fn csp_with_form_target(origin: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    ))
+    .ok()
+}
+
 /// Swagger UI sets inline styles, shows data: images and calls the API from the page.
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
                         img-src 'self' data:; connect-src 'self'; form-action 'self'; \

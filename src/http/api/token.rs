@@ -21,7 +21,10 @@ use crate::{
             token_request::{Grant, TokenRequest},
         },
         extract::browser::{safe_next, wants_html},
-        pages::login::login_page,
+        pages::{
+            authorize::{form_target, with_form_target},
+            login::login_page,
+        },
     },
     service::{
         auth::{Login, LoginError},
@@ -256,12 +259,16 @@ pub async fn token(
                 OAuthCode::InvalidRequest => "Enter your email and password".to_owned(),
                 _ => error.error_description,
             };
-            login_page(StatusCode::BAD_REQUEST, Some(message), username, next)
+            let target = form_target(&state, next.as_deref()).await;
+            let page = login_page(StatusCode::BAD_REQUEST, Some(message), username, next);
+            with_form_target(page, target)
         }
         Err(Error::TooManyAttempts { retry_after_secs }) if browser => {
             let message =
                 format!("Too many failed login attempts. Try again in {retry_after_secs} seconds.");
-            let mut page = login_page(StatusCode::TOO_MANY_REQUESTS, Some(message), username, next);
+            let target = form_target(&state, next.as_deref()).await;
+            let page = login_page(StatusCode::TOO_MANY_REQUESTS, Some(message), username, next);
+            let mut page = with_form_target(page, target);
             page.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             page

@@ -129,18 +129,59 @@ async fn answer(
             let prompt = if fresh { "&prompt=login" } else { "" };
             Redirect::to(&format!("/login?{next}{prompt}")).into_response()
         }
-        AuthorizeOutcome::Consent { client_name, scope } => render(
-            StatusCode::OK,
-            &ConsentPage {
-                client_name,
-                scopes: scope_names(scope)
-                    .into_iter()
-                    .map(|name| (name, meaning(name)))
-                    .collect(),
-                fields: pairs(&params, true),
-            },
-        ),
+        AuthorizeOutcome::Consent { client_name, scope } => {
+            let page = render(
+                StatusCode::OK,
+                &ConsentPage {
+                    client_name,
+                    scopes: scope_names(scope)
+                        .into_iter()
+                        .map(|name| (name, meaning(name)))
+                        .collect(),
+                    fields: pairs(&params, true),
+                },
+            );
+            // The service showed the page only for a registered redirect URI.
+            with_form_target(page, params.redirect_uri.as_deref().and_then(origin_of))
+        }
     })
+}
+
+/// The origin of a URL (`scheme://host[:port]`), for a CSP source.
+fn origin_of(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    let origin = url.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// Where a login page's form will end up: when `next` is an authorization request of a known
+/// client to one of its registered redirect URIs, that URI's origin.
+pub async fn form_target(state: &AppState, next: Option<&str>) -> Option<String> {
+    let query = next?.strip_prefix("/authorize?")?;
+    let params: AuthorizeParams = serde_urlencoded::from_str(query).ok()?;
+    let client = state
+        .clients
+        .get(params.client_id.as_deref()?)
+        .await
+        .ok()??;
+    let uri = params
+        .redirect_uri
+        .as_deref()
+        .filter(|uri| client.has_redirect_uri(uri))?;
+    origin_of(uri)
+}
+
+/// `response` with a CSP that lets its form's redirects reach `origin`.
+pub fn with_form_target(mut response: Response, origin: Option<String>) -> Response {
+    if let Some(value) = origin
+        .as_deref()
+        .and_then(crate::http::csp_with_form_target)
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
 fn scope_names(scope: Grant) -> Vec<&'static str> {

@@ -14,6 +14,7 @@ use crate::{
     http::{
         extract::auth::{CurrentUser, SignedToken},
         extract::browser::safe_next,
+        pages::authorize::{form_target, with_form_target},
     },
     state::AppState,
 };
@@ -81,6 +82,7 @@ pub struct LoginQuery {
     (status = 303, description = "Already logged in: redirected to `next` (or /)"),
 ))]
 pub async fn login(
+    State(state): State<AppState>,
     user: Result<CurrentUser, Error>,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -91,7 +93,8 @@ pub async fn login(
     if user.is_ok() && prompt.as_deref() != Some("login") {
         return Redirect::to(&safe_next(next.as_deref())).into_response();
     }
-    login_page(StatusCode::OK, None, None, next)
+    let target = form_target(&state, next.as_deref()).await;
+    with_form_target(login_page(StatusCode::OK, None, None, next), target)
 }
 
 /// The home page of a logged-in browser: who you are, and a logout button. Otherwise `303` to

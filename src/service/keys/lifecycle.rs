@@ -93,8 +93,18 @@ impl KeyRing {
             .collect())
     }
 
+    /// Makes and stores a key signing from `activates_at`. A key meant to be published ahead of
+    /// its turn (`activates_at` later than now) gets its full lead from the moment it is stored,
+    /// not from before its (slow, for RSA) generation, and a second more for the clock's
+    /// whole seconds: no cache may see a token of it before the key itself.
     async fn make(&self, alg: KeyAlg, generation: i32, activates_at: i64) -> Result<(), Error> {
+        let ahead = activates_at > self.clock.now();
         let key = tokio::task::spawn_blocking(move || material::generate(alg)).await??;
+        let stored_at = self.clock.now();
+        let activates_at = match ahead {
+            true => activates_at.max(stored_at + secs(self.policy.publish_ahead) + 1),
+            false => activates_at,
+        };
         let row = KeyRow {
             kid: key.kid.clone(),
             alg: alg.name().to_owned(),
@@ -102,7 +112,7 @@ impl KeyRing {
             public_jwk: serde_json::to_string(&key.jwk)
                 .map_err(|error| Error::Internal(format!("JWK: {error}")))?,
             private_sealed: self.sealer.seal(&key.kid, &key.private_der)?,
-            created_at: self.clock.now(),
+            created_at: stored_at,
             activates_at,
         };
         if signing_keys::insert(&self.db, &row).await? {

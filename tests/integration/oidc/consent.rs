@@ -30,6 +30,11 @@ async fn consent_is_asked_once_per_employee_and_client(db: Db) {
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     assert!(html.contains("Allow Expenses?"), "{html}");
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("form-action 'self' https://app.example;"),
+        "{csp}"
+    );
     for scope in ["openid", "profile", "email", "offline_access", "me"] {
         assert!(html.contains(&format!("<code>{scope}</code>")), "{scope}");
     }

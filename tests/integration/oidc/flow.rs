@@ -22,6 +22,26 @@ async fn a_confidential_client_logs_an_employee_in(db: Db) {
     let login_at = reply.header("location").unwrap().to_owned();
     assert!(login_at.starts_with("/login?"), "{login_at}");
     assert_eq!(param(&login_at, "next").as_deref(), Some(uri.as_str()));
+    // Browsers check `form-action` on the redirects after the login form: its page lets them
+    // reach the client's registered redirect URI, and no other.
+    let page = browse(&app, &login_at, None).await;
+    let csp = page.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        csp.contains("form-action 'self' https://app.example;"),
+        "{csp}"
+    );
+    let stranger = authorize_uri(
+        &client.id,
+        &challenge,
+        &[("redirect_uri", "https://evil.example/cb")],
+    );
+    let next = serde_urlencoded::to_string([("next", stranger)]).unwrap();
+    let page = browse(&app, &format!("/login?{next}"), None).await;
+    let csp = page.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        csp.contains("form-action 'self';") && !csp.contains("evil"),
+        "{csp}"
+    );
 
     let cookie = login(&app, BEHAI).await;
     let code = code_for(&app, &cookie, &uri).await;
