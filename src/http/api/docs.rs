@@ -5,7 +5,8 @@
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{
-        ApiKey, ApiKeyValue, AuthorizationCode, Flow, OAuth2, Password, Scopes, SecurityScheme,
+        ApiKey, ApiKeyValue, AuthorizationCode, Flow, OAuth2, Password, Scopes,
+        SecurityRequirement, SecurityScheme,
     },
 };
 
@@ -61,6 +62,10 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
 )]
 pub struct ApiDoc;
 
+/// The security scheme of the authorization code flow with PKCE (the password flow's is
+/// `oauth2`).
+pub const CODE_SCHEME: &str = "oauth2_code";
+
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -81,18 +86,51 @@ impl Modify for SecuritySchemes {
         ];
         // Both flows log in through `/token`: the password grant (email and password typed into
         // Swagger UI) and the code flow with PKCE (our own login page, as the seeded public
-        // client `swagger-ui`).
+        // client `swagger-ui`). Two schemes, not two flows of one: Swagger UI keeps one
+        // authorization per scheme name, so flows sharing a name show each other's login as
+        // theirs and the password flow would send the code flow's scopes (`openid`, …), which
+        // the password grant refuses.
         components.add_security_scheme(
             "oauth2",
-            SecurityScheme::OAuth2(OAuth2::new([
-                Flow::Password(Password::new("/token", Scopes::from_iter(roles()))),
-                Flow::AuthorizationCode(AuthorizationCode::new(
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
+                "/token",
+                Scopes::from_iter(roles()),
+            ))])),
+        );
+        components.add_security_scheme(
+            CODE_SCHEME,
+            SecurityScheme::OAuth2(OAuth2::new([Flow::AuthorizationCode(
+                AuthorizationCode::new(
                     "/authorize",
                     "/token",
                     Scopes::from_iter(oidc.into_iter().chain(roles())),
-                )),
-            ])),
+                ),
+            )])),
         );
+        // Wherever a token of the password flow will do, one of the code flow will too.
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let Some(security) = operation.security.as_mut() else {
+                    continue;
+                };
+                let code: Vec<SecurityRequirement> = security
+                    .iter()
+                    .filter_map(|requirement| {
+                        let value = serde_json::to_value(requirement).ok()?;
+                        let scopes: Vec<String> =
+                            serde_json::from_value(value.get("oauth2")?.clone()).ok()?;
+                        Some(SecurityRequirement::new(CODE_SCHEME, scopes))
+                    })
+                    .collect();
+                security.extend(code);
+            }
+        }
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("access_token"))),

@@ -25,7 +25,7 @@ use crate::{
         (status = 403, description = "The token lacks `openid`", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 503, description = "Database unavailable", body = Detail),
     ),
-    security(("oauth2" = ["openid"]))
+    security(("oauth2_code" = ["openid"]))
 )]
 pub async fn userinfo(State(state): State<AppState>, user: Result<CurrentUser, Error>) -> Response {
     let CurrentUser(token) = match user {
@@ -61,7 +61,7 @@ pub async fn userinfo(State(state): State<AppState>, user: Result<CurrentUser, E
         (status = 401, description = "No valid token", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token lacks `openid`", body = Detail, headers(("WWW-Authenticate" = String))),
     ),
-    security(("oauth2" = ["openid"]))
+    security(("oauth2_code" = ["openid"]))
 )]
 pub async fn userinfo_post(state: State<AppState>, user: Result<CurrentUser, Error>) -> Response {
     userinfo(state, user).await

@@ -10,3 +10,4 @@ pub mod hr_pages;
 pub mod login_and_home;
 pub mod renewal;
 pub mod status;
+pub mod swagger_code;
