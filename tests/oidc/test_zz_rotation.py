@@ -1,0 +1,128 @@
+"""Key rotation (last in the run: it changes the signing key under the other tests' feet).
+
+POST /admin/keys/rotate: the new key is in /jwks.json before it signs (at least
+JWKS_MAX_AGE_SECONDS before); after that new tokens carry the new kid; tokens of the retired key
+still verify, at the service and with the published keys; a retired key's id_token_hint is
+honoured by logout."""
+
+import time
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+import rp
+
+
+def kids(base=rp.BASE_A):
+    return {k["kid"] for k in rp.jwks(base)["keys"] if k["kty"] == "EC"}
+
+
+def fresh_access_token(base=rp.BASE_A):
+    t = rp.password_token(rp.EMPLOYEE, base=base, scope="me")
+    return t["access_token"], time.time()
+
+
+def rotate():
+    r = requests.post(f"{rp.BASE_A}/admin/keys/rotate", headers=rp.bearer(rp.admin_token()),
+                      timeout=rp.TIMEOUT)
+    assert 200 <= r.status_code < 300, (r.status_code, r.text[:300])
+    return r
+
+
+def test_rotate_requires_admin():
+    emp = rp.password_token(rp.EMPLOYEE)["access_token"]
+    r = requests.post(f"{rp.BASE_A}/admin/keys/rotate", headers=rp.bearer(emp), timeout=rp.TIMEOUT)
+    assert r.status_code == 403
+    r = requests.post(f"{rp.BASE_A}/admin/keys/rotate", timeout=rp.TIMEOUT)
+    assert r.status_code == 401
+
+
+def test_rotation(confidential):
+    # Before: tokens of the current key, an ID token and a session to log out of later.
+    old_session = rp.code_flow(confidential, scope="openid me")
+    old_access, _ = fresh_access_token()
+    old_kid = rp.jose_header(old_access)["kid"]
+    assert rp.jose_header(old_session["id_token"])["kid"] == old_kid
+    j0 = kids()
+    j0_at = time.time()
+    assert old_kid in j0
+
+    rotate()
+    # Publish before sign: any kid that signs now and was not published before the rotation
+    # must not sign before JWKS_MAX_AGE_SECONDS have passed since then.
+    j1 = kids()
+    soon, soon_at = fresh_access_token()
+    soon_kid = rp.jose_header(soon)["kid"]
+    assert soon_kid in kids(), "whatever signs is published"
+    if soon_at - j0_at < rp.JWKS_MAX_AGE:
+        assert soon_kid in j0, ("a key signed before it had been published for max-age",
+                                soon_kid, j0, soon_at - j0_at)
+    new_kids = (j1 | kids()) - {old_kid}
+    assert new_kids, ("a key other than the active one is published after the rotation", j1)
+
+    # After max-age, new tokens carry a new kid, on both instances.
+    deadline = time.time() + rp.JWKS_MAX_AGE + 30
+    new_kid = None
+    while time.time() < deadline:
+        token, _ = fresh_access_token()
+        if rp.jose_header(token)["kid"] != old_kid:
+            new_kid = rp.jose_header(token)["kid"]
+            break
+        time.sleep(0.5)
+    assert new_kid, "no token carried a new kid after the rotation"
+    assert new_kid in kids()
+    rp.check_access_token(token)
+    if rp.BASE_B:
+        while time.time() < deadline:
+            tb, _ = fresh_access_token(rp.BASE_B)
+            if rp.jose_header(tb)["kid"] == new_kid:
+                break
+            time.sleep(0.5)
+        assert rp.jose_header(tb)["kid"] == new_kid, "instance B signs with the new key too"
+        assert rp.jwks(rp.BASE_A) == rp.jwks(rp.BASE_B) or sorted(
+            rp.jwks(rp.BASE_A)["keys"], key=lambda k: k["kid"]) == sorted(
+            rp.jwks(rp.BASE_B)["keys"], key=lambda k: k["kid"])
+
+    # New ID tokens too.
+    new_session = rp.code_flow(confidential, scope="openid me")
+    assert rp.jose_header(new_session["id_token"])["kid"] == new_kid
+    rp.verify_id_token(new_session["id_token"], confidential, nonce=new_session["_nonce"],
+                       access_token=new_session["access_token"])
+
+    # The retired key is still published and its tokens still verify.
+    assert old_kid in kids(), "a retired key stays published while its tokens live"
+    assert rp.users_me(old_access).status_code == 200
+    if rp.BASE_B:
+        assert rp.users_me(old_access, base=rp.BASE_B).status_code == 200
+    rp.check_access_token(old_access)
+    rp.verify_id_token(old_session["id_token"], confidential, nonce=old_session["_nonce"],
+                       access_token=old_session["access_token"])
+
+    # A hint signed by the retired key is honoured by logout.
+    r = old_session["_browser"].s.get(
+        f"{rp.BASE_A}/logout?" + urlencode({"id_token_hint": old_session["id_token"],
+                                            "post_logout_redirect_uri": rp.POST_LOGOUT,
+                                            "state": "rot"}),
+        allow_redirects=False, timeout=rp.TIMEOUT)
+    assert r.status_code in (302, 303) and r.headers["Location"].startswith(rp.POST_LOGOUT), \
+        (r.status_code, r.headers.get("Location"))
+    assert rp.userinfo(old_session["access_token"]).status_code == 401
+
+
+def test_rotate_twice_keeps_every_live_token_verifiable():
+    token, _ = fresh_access_token()
+    rotate()
+    time.sleep(rp.JWKS_MAX_AGE + 0.5)
+    rotate()
+    time.sleep(rp.JWKS_MAX_AGE + 0.5)
+    assert rp.jose_header(token)["kid"] in kids()
+    assert rp.users_me(token).status_code == 200
+    t2, _ = fresh_access_token()
+    rp.check_access_token(t2)
+
+
+@pytest.mark.skip(reason="a retired key is removed only once the last token it signed has "
+                         "expired (ACCESS_TOKEN_EXPIRE_MINUTES >= 1, ID tokens longer): no quick knob")
+def test_removed_key_tokens_refused():
+    pass
