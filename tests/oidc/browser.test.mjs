@@ -3,8 +3,19 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
-import { BASE_A, ISSUER, EMPLOYEE, PASSWORD, REDIRECT, registerClient, decodeJwt } from './common.mjs';
+import { BASE_A, ISSUER, EMPLOYEE, PASSWORD, registerClient, decodeJwt } from './common.mjs';
+
+// The client's redirect URI: a real listener on a free loopback port that records each callback.
+let onCallback = () => {};
+const callbackServer = createServer((req, res) => {
+  onCallback(new URL(req.url, REDIRECT));
+  res.writeHead(200, { 'content-type': 'text/html' }).end('<p>back at the client</p>');
+});
+await new Promise((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
+const REDIRECT = `http://127.0.0.1:${callbackServer.address().port}/browser-cb`;
+after(() => callbackServer.close());
 
 const browser = await chromium.launch({
   executablePath: process.env.OIDC_CHROMIUM ?? '/usr/bin/chromium',
@@ -29,16 +40,12 @@ async function authorize(page, client, onPage) {
     response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT,
     scope: 'openid profile email', state, nonce, code_challenge: challenge, code_challenge_method: 'S256',
   });
-  let resolveCallback;
-  const callback = new Promise((resolve) => { resolveCallback = resolve; });
-  await page.route(`${REDIRECT}**`, async (route) => {
-    resolveCallback(new URL(route.request().url()));
-    await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>back at the client</p>' });
-  });
+  const callback = new Promise((resolve) => { onCallback = resolve; });
+  if (process.env.OIDC_DEBUG) page.on('response', (r) => console.log('resp', r.status(), r.url().slice(0, 100), r.headers().location ?? ''));
   await page.goto(url.href);
   const seen = await onPage(page, callback);
-  const cb = await callback;
-  await page.unroute(`${REDIRECT}**`);
+  const cb = await Promise.race([callback, new Promise((_, reject) => setTimeout(
+    () => reject(new Error(`no callback; the page is at ${page.url()}`)), 15000))]);
   assert.equal(cb.searchParams.get('state'), state);
   assert.ok(cb.searchParams.get('code'), cb.href);
   const res = await fetch(`${BASE_A}/token`, {
@@ -60,8 +67,8 @@ async function authorize(page, client, onPage) {
 
 const approve = /^(approve|allow|accept|authori[sz]e|consent|grant|yes|continue)\b/i;
 
-test('login page and consent page in Chromium, consent asked once', async () => {
-  const client = await registerClient({ confidential: true, consent: true });
+test('login page and consent page in Chromium, consent asked once', { timeout: 60000 }, async () => {
+  const client = await registerClient({ confidential: true, consent: true, redirect: REDIRECT });
   const context = await browser.newContext();
   const page = await context.newPage();
   const first = await authorize(page, client, async (p, callback) => {
@@ -91,8 +98,8 @@ test('login page and consent page in Chromium, consent asked once', async () => 
   await context.close();
 });
 
-test('a wrong password in Chromium keeps the flow on the login page', async () => {
-  const client = await registerClient({ confidential: true });
+test('a wrong password in Chromium keeps the flow on the login page', { timeout: 60000 }, async () => {
+  const client = await registerClient({ confidential: true, redirect: REDIRECT });
   const context = await browser.newContext();
   const page = await context.newPage();
   const { tokens } = await authorize(page, client, async (p, callback) => {
@@ -100,6 +107,7 @@ test('a wrong password in Chromium keeps the flow on the login page', async () =
     await p.locator('input[name="password"]').fill('wrong-password');
     await p.getByRole('button', { name: /sign in|log in|login/i }).click();
     await p.getByText('Incorrect username or password').waitFor({ timeout: 10000 });
+    assert.equal(await p.locator('input[name="username"]').inputValue(), EMPLOYEE, 'the email is kept');
     await p.locator('input[name="password"]').fill(PASSWORD);
     await p.getByRole('button', { name: /sign in|log in|login/i }).click();
     await callback;

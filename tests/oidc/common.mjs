@@ -8,8 +8,8 @@ export const ISSUER = (process.env.OIDC_ISSUER ?? BASE_A).replace(/\/$/, '');
 export const ADMIN = 'behai_nguyen@hotmail.com';
 export const EMPLOYEE = 'pranav.furedi.10198@gmail.com';
 export const PASSWORD = 'password';
-export const REDIRECT = 'http://127.0.0.1:9/node-cb';
-export const POST_LOGOUT = 'http://127.0.0.1:9/node-out';
+export const REDIRECT = 'http://127.0.0.1:47999/node-cb';
+export const POST_LOGOUT = 'http://127.0.0.1:47999/node-out';
 
 export async function passwordToken(username = ADMIN, base = BASE_A) {
   const res = await fetch(`${base}/token`, {
@@ -20,7 +20,7 @@ export async function passwordToken(username = ADMIN, base = BASE_A) {
   return (await res.json()).access_token;
 }
 
-export async function registerClient({ confidential = true, consent = false,
+export async function registerClient({ confidential = true, consent = false, redirect = REDIRECT,
   scopes = ['openid', 'profile', 'email', 'offline_access', 'me', 'directory'] } = {}) {
   const admin = await passwordToken(ADMIN);
   const res = await fetch(`${BASE_A}/admin/clients`, {
@@ -28,7 +28,7 @@ export async function registerClient({ confidential = true, consent = false,
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       name: `node-rp-${Math.random().toString(16).slice(2, 8)}`,
-      redirect_uris: [REDIRECT],
+      redirect_uris: [redirect],
       post_logout_redirect_uris: [POST_LOGOUT],
       confidential,
       allowed_scopes: scopes,
@@ -59,7 +59,7 @@ export class Jar {
 
 // Walks /authorize like a person without JavaScript: the login page (by redirect or in place),
 // then back, until the service redirects to the client. Returns the callback URL.
-export async function browse(url, { jar = new Jar(), username = EMPLOYEE, clientPrefix = 'http://127.0.0.1:9/' } = {}) {
+export async function browse(url, { jar = new Jar(), username = EMPLOYEE, clientPrefix = 'http://127.0.0.1:47999/' } = {}) {
   let next = new URL(url);
   let init = { method: 'GET' };
   for (let step = 0; step < 12; step++) {

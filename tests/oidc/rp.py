@@ -35,9 +35,9 @@ PASSWORD = "password"
 EMPLOYEE_NO = 10198
 
 # Loopback redirect URIs (http allowed there). Nothing listens: the tests read the Location.
-REDIRECT = "http://127.0.0.1:9/cb"
-OTHER_REDIRECT = "http://127.0.0.1:9/other-cb"
-POST_LOGOUT = "http://127.0.0.1:9/logged-out"
+REDIRECT = "http://127.0.0.1:47999/cb"
+OTHER_REDIRECT = "http://127.0.0.1:47999/other-cb"
+POST_LOGOUT = "http://127.0.0.1:47999/logged-out"
 
 TIMEOUT = 20
 
@@ -278,7 +278,7 @@ class Browser:
         return any(url.startswith(p) for p in client_prefixes)
 
     def authorize(self, url: str, *, consent: str = "approve", allow_login: bool = True,
-                  client_prefixes: tuple = ("http://127.0.0.1:9/",)) -> Outcome:
+                  client_prefixes: tuple = ("http://127.0.0.1:47999/",)) -> Outcome:
         """GET the authorization URL and follow the service's redirects and pages until it sends
         the browser to the client (returned, not followed) or stops on a page of its own."""
         out = Outcome(None, None)  # type: ignore[arg-type]

@@ -46,10 +46,10 @@ def test_logout_unregistered_post_logout_uri_is_not_followed(confidential):
 
 
 def test_logout_post_logout_uri_of_another_client(confidential):
-    other = rp.register_client(post_logout_redirect_uris=["http://127.0.0.1:9/other-out"])
+    other = rp.register_client(post_logout_redirect_uris=["http://127.0.0.1:47999/other-out"])
     t = rp.code_flow(confidential)
     r = end_session(t["_browser"], {"id_token_hint": t["id_token"],
-                                    "post_logout_redirect_uri": "http://127.0.0.1:9/other-out"})
+                                    "post_logout_redirect_uri": "http://127.0.0.1:47999/other-out"})
     assert "other-out" not in r.headers.get("Location", ""), r.headers.get("Location")
     assert other
 

@@ -88,14 +88,14 @@ def test_missing_client_id_error_page(confidential):
 
 
 @pytest.mark.parametrize("uri", [
-    "http://127.0.0.1:9/cb/",                 # trailing slash
-    "http://127.0.0.1:9/cb?x=1",              # extra query
-    "http://127.0.0.1:9/CB",                  # case of the path
+    "http://127.0.0.1:47999/cb/",                 # trailing slash
+    "http://127.0.0.1:47999/cb?x=1",              # extra query
+    "http://127.0.0.1:47999/CB",                  # case of the path
     "http://127.0.0.1:10/cb",                 # other port
     "http://localhost:9/cb",                  # other loopback name
-    "https://127.0.0.1:9/cb",                 # other scheme
+    "https://127.0.0.1:47999/cb",                 # other scheme
     "http://evil.example/cb",                 # elsewhere
-    "http://127.0.0.1:9/cb#frag",
+    "http://127.0.0.1:47999/cb#frag",
 ])
 @pytest.mark.parametrize("logged_in", [False, True])
 def test_unregistered_redirect_uri_error_page(uri, logged_in, confidential):
