@@ -9,7 +9,10 @@ use axum_extra::extract::cookie::Key;
 pub use crate::config::Limits;
 use crate::{
     db::Db,
-    service::{audit::AuditService, auth::AuthService, directory::DirectoryService, hr::HrService},
+    service::{
+        audit::AuditService, auth::AuthService, clients::ClientService,
+        directory::DirectoryService, hr::HrService,
+    },
     telemetry::metrics::Metrics,
 };
 
@@ -20,6 +23,7 @@ pub struct AppState {
     pub directory: Arc<DirectoryService>,
     pub hr: Arc<HrService>,
     pub audit: Arc<AuditService>,
+    pub clients: Arc<ClientService>,
     pub metrics: Metrics,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
@@ -32,6 +36,7 @@ pub struct Services {
     pub directory: DirectoryService,
     pub hr: HrService,
     pub audit: AuditService,
+    pub clients: ClientService,
     /// What the services and the layers record into (`Metrics::off()` for none).
     pub metrics: Metrics,
 }
@@ -44,6 +49,7 @@ impl AppState {
             directory: Arc::new(services.directory),
             hr: Arc::new(services.hr),
             audit: Arc::new(services.audit),
+            clients: Arc::new(services.clients),
             metrics: services.metrics,
             web: Arc::new(web),
             limits,

@@ -6,6 +6,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum, value_parser};
 
 mod auth;
+mod clients;
 mod database;
 mod http;
 mod oidc;
@@ -15,6 +16,7 @@ mod seeding;
 mod telemetry;
 
 pub use auth::Auth;
+pub use clients::{ClientAddArgs, ClientsArgs, ClientsCommand};
 pub use database::{Database, DatabaseTarget};
 pub use http::Http;
 pub use oidc::Oidc;
@@ -47,6 +49,8 @@ pub enum Command {
     Migrate,
     /// Load the seed/ data (idempotent), generate test_db-scale data, or back-fill emails.
     Seed(SeedArgs),
+    /// Register, list or remove the OAuth clients that log employees in through this service.
+    Clients(ClientsArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,10 +1,12 @@
 //! Domain types: the rows of test_db as the seeders write them, and what the services read back.
 
 pub mod audit;
+pub mod client;
 pub mod directory;
 pub mod hr;
 pub mod network;
 pub mod password;
+pub mod redirect_uri;
 pub mod scope;
 pub mod session;
 

@@ -14,6 +14,7 @@ use crate::{
     service::{
         audit::AuditError,
         auth::{LoginError, PasswordChangeError},
+        clients::ClientError,
         directory::DirectoryError,
         hr::HrError,
         sessions::RefreshError,
@@ -294,6 +295,20 @@ impl From<AuditError> for Error {
                 Error::BadRequest("cursor: not a cursor of this listing".to_owned())
             }
             AuditError::Internal(error) => error,
+        }
+    }
+}
+
+impl From<ClientError> for Error {
+    /// A rule of registration is `422` naming the field; an unknown client `404`.
+    fn from(error: ClientError) -> Self {
+        match error {
+            ClientError::Invalid(rule) => Error::InvalidBody(vec![FieldError {
+                field: rule.field().to_owned(),
+                message: rule.to_string(),
+            }]),
+            ClientError::NotFound => Error::NotFound,
+            ClientError::Internal(error) => error,
         }
     }
 }

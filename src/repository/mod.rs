@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod budgets;
+pub mod clients;
 pub mod directory;
 pub mod employees;
 pub mod hr;

@@ -222,3 +222,29 @@ pub async fn purge(db: &Db, before: i64) -> sqlx::Result<u64> {
     });
     Ok(done)
 }
+
+/// The live sessions started for a client (the sessions its deletion ends), in the caller's
+/// transaction.
+pub async fn live_of_client(tx: &mut Tx, client_id: &str, now: i64) -> sqlx::Result<Vec<Session>> {
+    let sql = select_sessions!("WHERE client_id = ? AND live_until > ? ORDER BY sid");
+    dispatch!(&mut *tx, tx => {
+        sqlx::query_as(sql).bind(client_id).bind(now).fetch_all(&mut **tx).await
+    })
+}
+
+/// Ends every live session started for a client; returns how many ended.
+pub async fn end_of_client(tx: &mut Tx, client_id: &str, now: i64) -> sqlx::Result<u64> {
+    let done = dispatch!(&mut *tx, tx => {
+        sqlx::query(
+            "UPDATE sessions SET ended_at = ?, live_until = 0 \
+             WHERE client_id = ? AND live_until > ?",
+        )
+        .bind(now)
+        .bind(client_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+    });
+    Ok(done)
+}

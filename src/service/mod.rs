@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clients;
 pub mod cursor;
 pub mod directory;
 pub mod etag;

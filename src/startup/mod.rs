@@ -1,6 +1,7 @@
 //! Start-up: what `main` runs for each subcommand, kept out of `main.rs` so that tests and
 //! benchmarks build the same state the binary serves.
 
+mod clients;
 mod wiring;
 
 pub use wiring::{Wiring, wire};
@@ -32,6 +33,7 @@ pub async fn run(config: Config, command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Seed(args) => seed(&config, &db, &args).await,
+        Command::Clients(args) => clients::run(db, args).await,
         Command::Serve => serve(config, db).await,
     }
 }
@@ -113,6 +115,12 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
         MetricsAddress::Off => None,
     };
     let state = build_state(&config, db).await?;
+    // Swagger UI's Authorize offers the code flow through this client: its redirect URI follows
+    // PUBLIC_URL, checked by `validate` above.
+    state
+        .clients
+        .ensure_swagger_ui(&config.oidc.issuer())
+        .await?;
     tracing::info!(address = %listener.local_addr()?, backend = state.db.backend_name(), "listening");
     if let Some(metrics) = metrics_listener {
         tracing::info!(address = %metrics.local_addr()?, "metrics at /metrics");

@@ -12,6 +12,7 @@ use crate::{
     service::{
         audit::AuditService,
         auth::{AuthConfig, AuthService, LoginPause},
+        clients::ClientService,
         directory::DirectoryService,
         hr::HrService,
         jwt::JwtKeys,
@@ -102,6 +103,7 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         directory: DirectoryService::new(db.clone(), secret).with_limits(wiring.search_limits),
         hr: HrService::new(db.clone(), secret, wiring.bcrypt_cost, metrics.clone()),
         audit: AuditService::new(db.clone(), secret),
+        clients: ClientService::new(db.clone(), wiring.clock.clone(), metrics.clone()),
         metrics,
     };
     Ok(AppState::new(db, services, web, wiring.limits))

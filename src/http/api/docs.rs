@@ -48,6 +48,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
         (name = "auth", description = "Login, refresh, logout, revocation and introspection"),
         (name = "users", description = "The logged-in employee: profile, sessions, password"),
         (name = "audit", description = "The audit trail and granted roles (scope `admin`)"),
+        (name = "clients", description = "Registered OAuth clients (scope `admin`)"),
         (name = "hr", description = "HR changes (scope `hr`): each one transaction, on record in the audit trail"),
         (name = "directory", description = "Employees and departments, as the caller's scopes allow"),
         (name = "pages", description = "HTML pages for browsers"),

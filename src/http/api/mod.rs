@@ -3,6 +3,7 @@
 pub mod appointment;
 pub mod audit;
 pub mod changes;
+pub mod clients;
 pub mod departments;
 pub mod docs;
 pub mod employees;
@@ -43,6 +44,11 @@ pub fn routes() -> Router<AppState> {
         .route("/users/me/sessions/{sid}", delete(sessions::end))
         .route("/users/me/password", post(sessions::change_password))
         .route("/audit", get(audit::list))
+        .route("/admin/clients", get(clients::list).post(clients::register))
+        .route(
+            "/admin/clients/{client_id}",
+            get(clients::show).delete(clients::remove),
+        )
         .route(
             "/employees/{emp_no}/roles",
             get(roles::show).put(roles::replace),
@@ -82,6 +88,10 @@ pub fn routes() -> Router<AppState> {
     sessions::end,
     sessions::change_password,
     audit::list,
+    clients::list,
+    clients::register,
+    clients::show,
+    clients::remove,
     roles::show,
     roles::replace,
     employees::list,

@@ -177,6 +177,23 @@ impl Fields {
         strings
     }
 
+    /// Whether the field is absent or null: an optional field left to its default.
+    pub fn is_absent(&self, field: &str) -> bool {
+        matches!(self.map.get(field), None | Some(Value::Null))
+    }
+
+    /// A boolean; absent or null is `default`.
+    pub fn flag(&mut self, field: &str, default: bool) -> Option<bool> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Some(default),
+            Some(Value::Bool(value)) => Some(*value),
+            Some(_) => {
+                self.refuse(field, "must be true or false");
+                None
+            }
+        }
+    }
+
     /// Refuses a field that was read well on its own but not with the others.
     pub fn refuse_field(&mut self, field: &str, message: &str) {
         self.refuse(field, message);

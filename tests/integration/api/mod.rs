@@ -4,6 +4,7 @@ pub mod appointment;
 pub mod audit;
 pub mod audit_trail;
 pub mod card_tags;
+pub mod clients;
 pub mod dates;
 pub mod departments;
 pub mod dept_keys;

@@ -187,6 +187,8 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
             "idempotency_keys",
             "login_budgets",
             "login_trust",
+            "oauth_clients",
+            "oauth_consents",
             "refresh_tokens",
             "salaries",
             "sessions",
@@ -199,8 +201,9 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
     )
     .await;
     assert_eq!(
-        fks, 10,
-        "test_db's six foreign keys, roles', figures', sessions' and refresh tokens'"
+        fks, 12,
+        "test_db's six foreign keys, roles', figures', sessions', refresh tokens' and the two of \
+         consents (employee, client)"
     );
 }
 

@@ -1,6 +1,7 @@
 //! The binary and what operators see: start-up, limits, connections, metrics, logs, outages, instances.
 
 pub mod binary;
+pub mod clients_cli;
 pub mod dos;
 pub mod dual_stack;
 pub mod health;
