@@ -140,6 +140,7 @@ class Client:
     grant_types: list
     consent: bool
     raw: dict = field(default_factory=dict)
+    alg: str = "ES256"
 
     @property
     def redirect_uri(self) -> str:
@@ -179,7 +180,7 @@ def register_client(*, confidential: bool = True, consent: bool = False,
         assert not out.get("client_secret"), ("a public client has no secret", out)
     return Client(out["client_id"], out.get("client_secret"), body["redirect_uris"],
                   body["post_logout_redirect_uris"], confidential, body["allowed_scopes"],
-                  body["grant_types"], consent, out)
+                  body["grant_types"], consent, out, alg or "ES256")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,7 +441,7 @@ def verify_jwt(token: str, base: str = BASE_A, audience: str | None = None) -> d
 def verify_id_token(id_token: str, client: Client, *, nonce: str | None, access_token: str | None,
                     base: str = BASE_A, max_auth_age: int = 600) -> dict:
     header = jose_header(id_token)
-    expected_alg = client.raw.get("id_token_signed_response_alg") or "ES256"
+    expected_alg = client.alg
     claims = verify_jwt(id_token, base, audience=client.client_id)
     now = time.time()
     assert header["alg"] == expected_alg, (header, expected_alg)

@@ -126,3 +126,19 @@ def test_rotate_twice_keeps_every_live_token_verifiable():
                          "expired (ACCESS_TOKEN_EXPIRE_MINUTES >= 1, ID tokens longer): no quick knob")
 def test_removed_key_tokens_refused():
     pass
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("OIDC_BIN"), reason="OIDC_BIN not set")
+def test_cli_keys_rotate_publishes_a_new_key():
+    import os
+    import subprocess
+    before = kids()
+    r = subprocess.run([os.environ["OIDC_BIN"], "keys", "rotate"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    deadline = time.time() + rp.JWKS_MAX_AGE + 10
+    while time.time() < deadline and not (kids() - before):
+        time.sleep(0.3)
+    assert kids() - before, "a key made by the CLI is published by the running instances"
+    if rp.BASE_B:
+        assert kids(rp.BASE_B) == kids()
