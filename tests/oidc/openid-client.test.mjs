@@ -46,6 +46,8 @@ for (const confidential of [false, true]) {
   test(`code + PKCE and userinfo, ${confidential ? 'confidential (client_secret_basic)' : 'public'} client`, async () => {
     const client = await registerClient({ confidential });
     const config = await configFor(client);
+    // The ID token's signature checked with the published keys (jwks_uri), not only its claims.
+    oidc.enableNonRepudiationChecks(config);
     const { tokens } = await codeFlow(config, { scope: 'openid profile email offline_access' });
     const claims = tokens.claims();
     assert.equal(claims.iss, ISSUER);
