@@ -137,6 +137,7 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
             ended_at: None,
             ip: None,
             user_agent: Some("ceiling bench".to_owned()),
+            client_id: None,
         };
         employees::repository::sessions::insert(&mut tx, &session)
             .await

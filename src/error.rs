@@ -66,6 +66,9 @@ pub enum Error {
     Join(#[from] tokio::task::JoinError),
     #[error("token: {0}")]
     Jwt(#[from] jsonwebtoken::errors::Error),
+    /// Something of ours that cannot go on (key material that does not parse, ...): a `500`.
+    #[error("internal: {0}")]
+    Internal(String),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
     #[error("configuration: {0}")]
@@ -92,6 +95,10 @@ pub enum OAuthCode {
     InvalidGrant,
     UnsupportedGrantType,
     InvalidScope,
+    /// Client authentication failed (status 401).
+    InvalidClient,
+    /// The client may not use this grant.
+    UnauthorizedClient,
 }
 
 /// An RFC 6749 §5.2 error body.

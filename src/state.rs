@@ -11,7 +11,7 @@ use crate::{
     db::Db,
     service::{
         audit::AuditService, auth::AuthService, clients::ClientService,
-        directory::DirectoryService, hr::HrService,
+        directory::DirectoryService, hr::HrService, oidc::OidcService,
     },
     telemetry::metrics::Metrics,
 };
@@ -24,6 +24,7 @@ pub struct AppState {
     pub hr: Arc<HrService>,
     pub audit: Arc<AuditService>,
     pub clients: Arc<ClientService>,
+    pub oidc: Arc<OidcService>,
     pub metrics: Metrics,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
@@ -37,6 +38,7 @@ pub struct Services {
     pub hr: HrService,
     pub audit: AuditService,
     pub clients: ClientService,
+    pub oidc: OidcService,
     /// What the services and the layers record into (`Metrics::off()` for none).
     pub metrics: Metrics,
 }
@@ -50,6 +52,7 @@ impl AppState {
             hr: Arc::new(services.hr),
             audit: Arc::new(services.audit),
             clients: Arc::new(services.clients),
+            oidc: Arc::new(services.oidc),
             metrics: services.metrics,
             web: Arc::new(web),
             limits,

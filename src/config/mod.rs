@@ -9,6 +9,7 @@ mod auth;
 mod clients;
 mod database;
 mod http;
+mod keys;
 mod oidc;
 mod policy;
 mod search;
@@ -19,6 +20,7 @@ pub use auth::Auth;
 pub use clients::{ClientAddArgs, ClientsArgs, ClientsCommand};
 pub use database::{Database, DatabaseTarget};
 pub use http::Http;
+pub use keys::{KeysArgs, KeysCommand};
 pub use oidc::Oidc;
 pub use policy::{ConnectionLimits, Limits, LogFormat, SearchLimits, SessionPolicy};
 pub use search::Search;
@@ -51,6 +53,8 @@ pub enum Command {
     Seed(SeedArgs),
     /// Register, list or remove the OAuth clients that log employees in through this service.
     Clients(ClientsArgs),
+    /// Rotate or list the signing keys (JWT_SECRET required: it seals them).
+    Keys(KeysArgs),
 }
 
 #[derive(Args, Debug, Clone)]

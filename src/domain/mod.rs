@@ -5,6 +5,7 @@ pub mod client;
 pub mod directory;
 pub mod hr;
 pub mod network;
+pub mod oidc;
 pub mod password;
 pub mod redirect_uri;
 pub mod scope;

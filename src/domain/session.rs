@@ -30,6 +30,9 @@ pub struct Session {
     pub ended_at: Option<i64>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The registered client the session was started for (code flow); `None` for our own
+    /// password logins.
+    pub client_id: Option<String>,
 }
 
 impl Session {

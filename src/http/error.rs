@@ -25,6 +25,7 @@ use crate::{
 pub fn status_of(error: &Error) -> StatusCode {
     match error {
         Error::Unauthenticated | Error::InvalidToken => StatusCode::UNAUTHORIZED,
+        Error::OAuth(body) if body.error == OAuthCode::InvalidClient => StatusCode::UNAUTHORIZED,
         Error::OAuth(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
         Error::InsufficientScope(_) => StatusCode::FORBIDDEN,
         Error::NotFound => StatusCode::NOT_FOUND,
@@ -99,10 +100,17 @@ impl IntoResponse for Error {
             )
                 .into_response(),
             Error::OAuth(body) => {
+                let invalid_client = body.error == OAuthCode::InvalidClient;
                 let mut response = (status, Json(body)).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                let headers = response.headers_mut();
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                if invalid_client {
+                    // RFC 6749 §5.2: a 401 names the scheme the client may authenticate with.
+                    headers.insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Basic realm=\"employees\""),
+                    );
+                }
                 response
             }
             Error::TooManyAttempts { retry_after_secs } => {

@@ -52,9 +52,20 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
 /// The whole application. No I/O happens here, so tests drive it with `oneshot`.
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
+    let issuer = state.auth.jwt().issuer().to_owned();
     let swagger = SwaggerUi::new("/docs")
         .url("/openapi.json", api::docs::openapi(&state.web))
-        .config(utoipa_swagger_ui::Config::default().persist_authorization(false));
+        .config(
+            utoipa_swagger_ui::Config::default()
+                .persist_authorization(false)
+                .oauth2_redirect_url(format!("{issuer}/docs/oauth2-redirect.html")),
+        )
+        // The seeded public client: the code flow with PKCE (no secret to keep in a page).
+        .oauth(
+            utoipa_swagger_ui::oauth::Config::new()
+                .client_id(crate::domain::client::SWAGGER_UI)
+                .use_pkce_with_authorization_code_grant(true),
+        );
     let swagger = Router::from(swagger).layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(DOCS_CSP),

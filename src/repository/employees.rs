@@ -211,3 +211,18 @@ pub async fn lock_for_login(
     };
     Ok(row.map(|(hash, active)| (hash, active != 0)))
 }
+
+/// The emp_no of the current manager of the employee's current department (the latest
+/// appointed, if a department has two); `None` for a former employee or a department without.
+pub async fn manager_of(db: &Db, emp_no: i32) -> sqlx::Result<Option<i32>> {
+    dispatch!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT dm.emp_no FROM dept_emp de JOIN dept_manager dm ON dm.dept_no = de.dept_no \
+             AND dm.to_date = '9999-01-01' WHERE de.emp_no = ? AND de.to_date = '9999-01-01' \
+             ORDER BY dm.from_date DESC, dm.emp_no LIMIT 1",
+        )
+        .bind(emp_no)
+        .fetch_optional(pool)
+        .await
+    })
+}

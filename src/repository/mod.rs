@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod budgets;
 pub mod clients;
+pub mod codes;
+pub mod consents;
 pub mod directory;
 pub mod employees;
 pub mod hr;
@@ -11,4 +13,5 @@ pub mod refresh;
 pub mod roles;
 pub mod seed;
 pub mod sessions;
+pub mod signing_keys;
 pub mod staffing;

@@ -13,7 +13,7 @@ macro_rules! select_sessions {
     ($rest:literal) => {
         concat!(
             "SELECT sid, emp_no, scope, started_at, last_used_at, expires_at, live_until, ",
-            "ended_at, ip, user_agent FROM sessions ",
+            "ended_at, ip, user_agent, client_id FROM sessions ",
             $rest
         )
     };
@@ -24,7 +24,8 @@ pub async fn insert(tx: &mut Tx, session: &Session) -> sqlx::Result<()> {
     dispatch!(&mut *tx, tx => {
         sqlx::query(
             "INSERT INTO sessions (sid, emp_no, scope, started_at, last_used_at, expires_at, \
-             live_until, ended_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+             live_until, ended_at, ip, user_agent, client_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
         )
         .bind(&session.sid)
         .bind(session.emp_no)
@@ -35,6 +36,7 @@ pub async fn insert(tx: &mut Tx, session: &Session) -> sqlx::Result<()> {
         .bind(session.live_until)
         .bind(&session.ip)
         .bind(&session.user_agent)
+        .bind(&session.client_id)
         .execute(&mut **tx)
         .await
         .map(drop)

@@ -9,6 +9,8 @@ pub mod etag;
 pub mod housekeeping;
 pub mod hr;
 pub mod jwt;
+pub mod keys;
+pub mod oidc;
 pub mod password;
 pub mod profiles;
 pub mod search_limits;

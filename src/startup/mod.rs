@@ -2,6 +2,7 @@
 //! benchmarks build the same state the binary serves.
 
 mod clients;
+mod keys;
 mod wiring;
 
 pub use wiring::{Wiring, wire};
@@ -34,6 +35,7 @@ pub async fn run(config: Config, command: Command) -> Result<(), Error> {
         }
         Command::Seed(args) => seed(&config, &db, &args).await,
         Command::Clients(args) => clients::run(db, args).await,
+        Command::Keys(args) => keys::run(&config, db, args).await,
         Command::Serve => serve(config, db).await,
     }
 }
@@ -137,6 +139,10 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     }
     let housekeeping = Housekeeping::new(state.db.clone(), state.auth.jwt().clock().clone());
     tokio::spawn(housekeeping.run_forever(HOUSEKEEPING_EVERY));
+    tokio::spawn(maintain_keys_forever(
+        state.auth.jwt_arc(),
+        config.oidc.jwks_max_age(),
+    ));
     crate::server::raise_open_files_limit();
     crate::server::serve(
         listener,
@@ -147,6 +153,23 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     .await;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// Makes due keys and reloads the set on every instance, often enough that a successor made by
+/// another instance is loaded well before it signs (it is published `jwks_max_age` ahead).
+async fn maintain_keys_forever(
+    jwt: std::sync::Arc<crate::service::jwt::JwtKeys>,
+    jwks_max_age: Duration,
+) {
+    let every = (jwks_max_age / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(error) = jwt.ring().maintain().await {
+            tracing::warn!(%error, "signing-key maintenance failed; retrying");
+        }
+    }
 }
 
 /// Binds `address`, or says which variable named an address that cannot be had.

@@ -15,7 +15,9 @@ use crate::{
         clients::ClientService,
         directory::DirectoryService,
         hr::HrService,
-        jwt::JwtKeys,
+        jwt::{JwtKeys, TokenSettings},
+        keys::{KeyPolicy, KeyRing},
+        oidc::OidcService,
         sessions::{RefreshKey, SessionService},
     },
     state::{AppState, Services, WebSettings},
@@ -26,8 +28,14 @@ use crate::{
 pub struct Wiring {
     /// Signs tokens and, through keys derived from it, cookies, cursors, tags and refresh tokens.
     pub secret: Vec<u8>,
+    /// `iss` of the tokens issued (PUBLIC_URL).
     pub issuer: String,
+    /// `iss` of the HS256 tokens of before the upgrade, still accepted until they expire.
+    pub hs256_issuer: String,
     pub audience: String,
+    /// Signing-key rotation: how long a key signs, how far ahead it is published.
+    pub key_rotation: Duration,
+    pub jwks_max_age: Duration,
     pub access_lifetime: Duration,
     pub clock: Clock,
     pub session_policy: SessionPolicy,
@@ -48,8 +56,11 @@ impl Wiring {
     pub fn from_config(config: &Config, secret: Vec<u8>) -> Self {
         Self {
             secret,
-            issuer: config.auth.jwt_issuer.clone(),
+            issuer: config.oidc.issuer(),
+            hs256_issuer: config.auth.jwt_issuer.clone(),
             audience: config.auth.jwt_audience.clone(),
+            key_rotation: config.oidc.rotation(),
+            jwks_max_age: config.oidc.jwks_max_age(),
             access_lifetime: config.auth.token_lifetime(),
             clock: Clock::system(),
             session_policy: config.auth.session_policy(),
@@ -66,16 +77,37 @@ impl Wiring {
     }
 }
 
+/// How keys rotate: a key signs for `rotation`, is published `jwks_max_age` before, and
+/// verifies until the last token it signed has expired (with a minute for clocks that differ
+/// between instances).
+pub(crate) fn key_policy(
+    rotation: Duration,
+    jwks_max_age: Duration,
+    lifetime: Duration,
+) -> KeyPolicy {
+    KeyPolicy {
+        rotation,
+        publish_ahead: jwks_max_age,
+        keep_retired: lifetime + Duration::from_secs(60),
+    }
+}
+
 /// Builds every service once and the state around them.
 pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
     let secret = &wiring.secret;
-    let jwt = Arc::new(JwtKeys::with_clock(
-        secret,
-        &wiring.issuer,
-        &wiring.audience,
+    let policy = key_policy(
+        wiring.key_rotation,
+        wiring.jwks_max_age,
         wiring.access_lifetime,
-        wiring.clock.clone(),
-    ));
+    );
+    let ring = KeyRing::start(db.clone(), secret, wiring.clock.clone(), policy).await?;
+    let settings = TokenSettings {
+        issuer: wiring.issuer.clone(),
+        hs256_issuer: wiring.hs256_issuer.clone(),
+        audience: wiring.audience.clone(),
+        lifetime: wiring.access_lifetime,
+    };
+    let jwt = Arc::new(JwtKeys::new(Arc::new(ring), secret, settings));
     let metrics = match wiring.metrics {
         true => Metrics::on(db.backend_name()),
         false => Metrics::off(),
@@ -93,7 +125,9 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         // Well within the request timeout: the client gets `429`, not a timeout.
         attempt_wait: wiring.limits.request_timeout / 2,
     };
-    let mut auth = AuthService::new(db.clone(), jwt, Arc::new(sessions), config).await?;
+    let sessions = Arc::new(sessions);
+    let oidc = OidcService::new(db.clone(), jwt.clone(), sessions.clone());
+    let mut auth = AuthService::new(db.clone(), jwt, sessions, config).await?;
     if let Some(pause) = wiring.login_pause {
         auth = auth.with_pause(pause);
     }
@@ -104,6 +138,7 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         hr: HrService::new(db.clone(), secret, wiring.bcrypt_cost, metrics.clone()),
         audit: AuditService::new(db.clone(), secret),
         clients: ClientService::new(db.clone(), wiring.clock.clone(), metrics.clone()),
+        oidc,
         metrics,
     };
     Ok(AppState::new(db, services, web, wiring.limits))

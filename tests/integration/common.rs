@@ -13,7 +13,11 @@ use employees::{
     config::SearchLimits,
     db::Db,
     seeding::DefaultPassword,
-    service::{jwt::JwtKeys, sessions::SessionPolicy},
+    service::{
+        jwt::{JwtKeys, TokenSettings},
+        keys::{KeyPolicy, KeyRing},
+        sessions::SessionPolicy,
+    },
     state::{AppState, Limits},
 };
 use http_body_util::BodyExt;
@@ -49,8 +53,23 @@ pub fn default_password() -> DefaultPassword {
     }
 }
 
-pub fn jwt_keys() -> JwtKeys {
-    JwtKeys::new(SECRET, ISSUER, AUDIENCE, Duration::from_secs(30 * 60))
+/// Token keys on `db`'s signing keys (made if there are none), as the service's own.
+pub async fn jwt_keys(db: &Db) -> JwtKeys {
+    let policy = KeyPolicy {
+        rotation: Duration::from_secs(90 * 24 * 3600),
+        publish_ahead: Duration::from_secs(300),
+        keep_retired: Duration::from_secs(31 * 60),
+    };
+    let ring = KeyRing::start(db.clone(), SECRET, Clock::system(), policy)
+        .await
+        .expect("signing keys");
+    let settings = TokenSettings {
+        issuer: ISSUER.to_owned(),
+        hs256_issuer: ISSUER.to_owned(),
+        audience: AUDIENCE.to_owned(),
+        lifetime: Duration::from_secs(30 * 60),
+    };
+    JwtKeys::new(std::sync::Arc::new(ring), SECRET, settings)
 }
 
 /// The defaults: a day idle, seven days at most, ten seconds' grace.
@@ -70,7 +89,10 @@ pub fn wiring() -> Wiring {
     Wiring {
         secret: SECRET.to_vec(),
         issuer: ISSUER.to_owned(),
+        hs256_issuer: ISSUER.to_owned(),
         audience: AUDIENCE.to_owned(),
+        key_rotation: Duration::from_secs(90 * 24 * 3600),
+        jwks_max_age: Duration::from_secs(300),
         access_lifetime: Duration::from_secs(30 * 60),
         clock: Clock::system(),
         session_policy: session_policy(),
@@ -275,6 +297,7 @@ pub async fn start_session_with(db: &Db, emp_no: i32, sid: &str) {
         ended_at: None,
         ip: None,
         user_agent: None,
+        client_id: None,
     };
     let mut tx = db.begin().await.unwrap();
     employees::repository::sessions::insert(&mut tx, &session)
@@ -286,5 +309,5 @@ pub async fn start_session_with(db: &Db, emp_no: i32, sid: &str) {
 /// An access token of a session started with [`start_session`].
 pub async fn session_token(db: &Db, emp_no: i32, scope: &str) -> String {
     let sid = start_session(db, emp_no).await;
-    jwt_keys().issue(emp_no, scope, &sid).unwrap().0
+    jwt_keys(db).await.issue(emp_no, scope, &sid).unwrap().0
 }

@@ -7,5 +7,6 @@ mod common;
 
 mod api;
 mod db;
+mod oidc;
 mod ops;
 mod pages;

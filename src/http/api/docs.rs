@@ -4,7 +4,9 @@
 
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, Flow, OAuth2, Password, Scopes, SecurityScheme},
+    openapi::security::{
+        ApiKey, ApiKeyValue, AuthorizationCode, Flow, OAuth2, Password, Scopes, SecurityScheme,
+    },
 };
 
 use crate::{
@@ -40,8 +42,9 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
     info(
         title = "Employees",
         description = "The MySQL `employees` sample database (test_db) behind one OAuth2 password-grant login.\n\n\
-                       Click **Authorize**, enter a seeded email (e.g. `behai_nguyen@hotmail.com`) and its password \
-                       (`password`), leave client id and secret empty, then try `GET /users/me`."
+                       Click **Authorize**, then either enter a seeded email (e.g. `behai_nguyen@hotmail.com`) and its \
+                       password (`password`) in the password flow, or use the authorization code flow (client id \
+                       `swagger-ui`, PKCE) to sign in on our own login page; then try `GET /users/me`."
     ),
     components(schemas(TokenRequest, TokenResponse, OAuthError, OAuthCode, Detail, Profile, Me, Health, CardPageBody, Status)),
     tags(
@@ -49,6 +52,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
         (name = "users", description = "The logged-in employee: profile, sessions, password"),
         (name = "audit", description = "The audit trail and granted roles (scope `admin`)"),
         (name = "clients", description = "Registered OAuth clients (scope `admin`)"),
+        (name = "openid", description = "OpenID Provider: discovery, published keys, key rotation, userinfo"),
         (name = "hr", description = "HR changes (scope `hr`): each one transaction, on record in the audit trail"),
         (name = "directory", description = "Employees and departments, as the caller's scopes allow"),
         (name = "pages", description = "HTML pages for browsers"),
@@ -62,12 +66,32 @@ struct SecuritySchemes;
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
+        let roles = || Scope::ALL.map(|s| (s.as_str(), s.description()));
+        let oidc = [
+            (
+                "openid",
+                "Sign in with OpenID Connect (an ID token, /userinfo)",
+            ),
+            (
+                "profile",
+                "Name, employee number, department, title and manager at /userinfo",
+            ),
+            ("email", "The email address at /userinfo"),
+            ("offline_access", "A refresh token"),
+        ];
+        // Both flows log in through `/token`: the password grant (email and password typed into
+        // Swagger UI) and the code flow with PKCE (our own login page, as the seeded public
+        // client `swagger-ui`).
         components.add_security_scheme(
             "oauth2",
-            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
-                "/token",
-                Scopes::from_iter(Scope::ALL.map(|s| (s.as_str(), s.description()))),
-            ))])),
+            SecurityScheme::OAuth2(OAuth2::new([
+                Flow::Password(Password::new("/token", Scopes::from_iter(roles()))),
+                Flow::AuthorizationCode(AuthorizationCode::new(
+                    "/authorize",
+                    "/token",
+                    Scopes::from_iter(oidc.into_iter().chain(roles())),
+                )),
+            ])),
         );
         components.add_security_scheme(
             "cookie",

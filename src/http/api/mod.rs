@@ -5,6 +5,7 @@ pub mod audit;
 pub mod changes;
 pub mod clients;
 pub mod departments;
+pub mod discovery;
 pub mod docs;
 pub mod employees;
 pub mod health;
@@ -15,7 +16,9 @@ pub mod oauth;
 pub mod roles;
 pub mod sessions;
 pub mod token;
+pub mod token_clients;
 pub mod token_request;
+pub mod userinfo;
 pub mod users;
 
 use axum::{
@@ -36,9 +39,26 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/token", post(token::token))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::oauth_authorization_server),
+        )
+        .route("/jwks.json", get(discovery::jwks))
+        .route("/admin/keys/rotate", post(discovery::rotate))
         .route("/token/revoke", post(oauth::revoke))
         .route("/token/introspect", post(oauth::introspect))
-        .route("/logout", post(logout::logout))
+        .route(
+            "/logout",
+            post(logout::logout).get(pages::end_session::end_session),
+        )
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo_post),
+        )
         .route("/users/me", get(users::me))
         .route("/users/me/sessions", get(sessions::list))
         .route("/users/me/sessions/{sid}", delete(sessions::end))
@@ -80,6 +100,12 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(paths(
     token::token,
+    discovery::openid_configuration,
+    discovery::oauth_authorization_server,
+    discovery::jwks,
+    discovery::rotate,
+    userinfo::userinfo,
+    userinfo::userinfo_post,
     oauth::revoke,
     oauth::introspect,
     logout::logout,

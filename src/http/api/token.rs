@@ -16,12 +16,16 @@ use crate::{
     domain::session::Origin,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
-        api::token_request::{Grant, TokenRequest},
+        api::{
+            token_clients,
+            token_request::{Grant, TokenRequest},
+        },
         extract::browser::{safe_next, wants_html},
         pages::login::login_page,
     },
     service::{
         auth::{Login, LoginError},
+        oidc::CodeTokens,
         sessions::Issued,
     },
     state::AppState,
@@ -32,6 +36,7 @@ use crate::{
 enum Outcome {
     Login(Login),
     Refreshed(Issued),
+    Code(CodeTokens),
 }
 
 /// RFC 6749 §5.1 success body.
@@ -50,6 +55,9 @@ pub struct TokenResponse {
     /// token was presented within the reuse grace: the client that spent it holds the new one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The ID token, when a code with `openid` was redeemed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl TokenResponse {
@@ -58,8 +66,9 @@ impl TokenResponse {
             access_token: issued.access_token,
             token_type: "bearer".to_owned(),
             expires_in: issued.expires_in,
-            scope: issued.scope.to_claim(),
+            scope: issued.grant.to_claim(),
             refresh_token: issued.refresh_token,
+            id_token: None,
         }
     }
 }
@@ -140,14 +149,67 @@ pub async fn token(
                 state.metrics.login(outcome_of(&login));
                 Ok::<Outcome, Error>(Outcome::Login(login?))
             }
-            Grant::Refresh { token, scope } => {
+            Grant::Refresh {
+                token,
+                scope,
+                client_id,
+                client_secret,
+            } => {
+                // A client that names itself must prove it; a name we do not know is ignored
+                // (first-party clients send any, as the password grant allows).
+                let client = match token_clients::authenticated(
+                    &state,
+                    &headers,
+                    client_id.as_deref(),
+                    client_secret.as_ref(),
+                )
+                .await
+                {
+                    Ok(client) => client.map(|client| client.client_id),
+                    Err(Error::OAuth(error)) if error.error == OAuthCode::InvalidClient => {
+                        let named = client_id.filter(|id| !id.is_empty());
+                        match named.is_some()
+                            && state
+                                .clients
+                                .get(named.as_deref().unwrap_or_default())
+                                .await?
+                                .is_some()
+                        {
+                            true => return Err(Error::OAuth(error)),
+                            false => None,
+                        }
+                    }
+                    Err(error) => return Err(error),
+                };
                 let token = secrecy::ExposeSecret::expose_secret(&token);
-                let issued = state
-                    .auth
-                    .sessions()
-                    .refresh(token, scope.as_deref(), &origin);
+                let issued = state.auth.sessions().refresh(
+                    token,
+                    scope.as_deref(),
+                    client.as_deref(),
+                    &origin,
+                );
                 Ok(Outcome::Refreshed(issued.await?))
             }
+            Grant::Code {
+                redemption,
+                client_id,
+                client_secret,
+            } => {
+                let client = token_clients::required(
+                    &state,
+                    &headers,
+                    client_id.as_deref(),
+                    client_secret.as_ref(),
+                )
+                .await?;
+                let tokens = state.oidc.redeem(&client, redemption, &origin).await?;
+                Ok(Outcome::Code(tokens))
+            }
+            Grant::ClientCredentials { .. } => Err(OAuthError::new(
+                OAuthCode::UnsupportedGrantType,
+                "client_credentials is not available yet",
+            )
+            .into()),
         }
     };
     let mut response = match outcome.await {
@@ -164,6 +226,11 @@ pub async fn token(
             }
         }
         Ok(Outcome::Refreshed(issued)) => Json(TokenResponse::of(issued)).into_response(),
+        Ok(Outcome::Code(tokens)) => {
+            let mut body = TokenResponse::of(tokens.issued);
+            body.id_token = tokens.id_token;
+            Json(body).into_response()
+        }
         Err(Error::OAuth(error)) if browser => {
             let message = match error.error {
                 OAuthCode::InvalidRequest => "Enter your email and password".to_owned(),

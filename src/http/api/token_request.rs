@@ -8,13 +8,13 @@ use axum::{
     http::HeaderMap,
 };
 use mediatype::MediaType;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, de::DeserializeOwned};
 use utoipa::ToSchema;
 
 use crate::{
     error::{Error, OAuthCode, OAuthError},
-    service::auth::LoginRequest,
+    service::{auth::LoginRequest, oidc::CodeRedemption},
     state::AppState,
 };
 
@@ -24,8 +24,11 @@ use crate::{
 /// no placeholder (`"string"`) for them.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `password` (the default) or `refresh_token`.
-    #[schema(example = "password", pattern = "^(password|refresh_token)$")]
+    /// `password` (the default), `refresh_token`, `authorization_code` or `client_credentials`.
+    #[schema(
+        example = "password",
+        pattern = "^(password|refresh_token|authorization_code|client_credentials)$"
+    )]
     pub grant_type: Option<String>,
     /// The employee's email (password grant).
     #[schema(value_type = String, min_length = 1, example = "behai_nguyen@hotmail.com")]
@@ -41,12 +44,22 @@ pub struct TokenRequest {
     /// scopes (at login, every one held; on refresh, the session's).
     #[schema(example = "", default = "")]
     pub scope: Option<String>,
-    /// Accepted and ignored.
+    /// A registered client (`client_secret_post`, or a public client); ignored by the password
+    /// grant.
     #[schema(example = "")]
     pub client_id: Option<String>,
-    /// Accepted and ignored.
+    /// A confidential client's secret (`client_secret_post`); ignored by the password grant.
     #[schema(value_type = Option<String>, example = "", format = Password)]
     pub client_secret: Option<SecretString>,
+    /// The authorization code (`authorization_code` grant).
+    #[schema(value_type = Option<String>, example = "")]
+    pub code: Option<SecretString>,
+    /// The redirect URI the code was issued for (`authorization_code` grant).
+    #[schema(example = "")]
+    pub redirect_uri: Option<String>,
+    /// The PKCE verifier (`authorization_code` grant).
+    #[schema(value_type = Option<String>, example = "")]
+    pub code_verifier: Option<SecretString>,
     /// The `/login` form's redirect target after success (same-site paths only).
     #[schema(example = "")]
     pub next: Option<String>,
@@ -142,6 +155,20 @@ pub enum Grant {
     Refresh {
         token: SecretString,
         scope: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<SecretString>,
+    },
+    /// RFC 6749 §4.1.3 with RFC 7636's verifier; the client authenticates as it can.
+    Code {
+        redemption: CodeRedemption,
+        client_id: Option<String>,
+        client_secret: Option<SecretString>,
+    },
+    /// RFC 6749 §4.4: a confidential client on its own behalf.
+    ClientCredentials {
+        scope: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<SecretString>,
     },
 }
 
@@ -166,13 +193,34 @@ impl TokenRequest {
                 return Ok(Grant::Refresh {
                     token,
                     scope: self.scope,
+                    client_id: self.client_id,
+                    client_secret: self.client_secret,
+                });
+            }
+            Some("authorization_code") => {
+                let code = required(self.code, |c| !c.expose_secret().is_empty(), "code")?;
+                return Ok(Grant::Code {
+                    redemption: CodeRedemption {
+                        code: code.expose_secret().to_owned(),
+                        redirect_uri: self.redirect_uri,
+                        code_verifier: self.code_verifier.map(|v| v.expose_secret().to_owned()),
+                    },
+                    client_id: self.client_id,
+                    client_secret: self.client_secret,
+                });
+            }
+            Some("client_credentials") => {
+                return Ok(Grant::ClientCredentials {
+                    scope: self.scope,
+                    client_id: self.client_id,
+                    client_secret: self.client_secret,
                 });
             }
             Some("") => return Err(invalid_request("grant_type is empty")),
             Some(_) => {
                 return Err(OAuthError::new(
                     OAuthCode::UnsupportedGrantType,
-                    "Only the password and refresh_token grants are supported",
+                    "Supported grants: password, refresh_token, authorization_code, client_credentials",
                 )
                 .into());
             }

@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for SignedToken {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let (token, source) =
             find_token(parts, state.web.access_cookie()).ok_or(Error::Unauthenticated)?;
-        let claims = state.auth.jwt().validate(&token)?;
+        let claims = state.auth.jwt().validate(&token).await?;
         let emp_no = claims.emp_no().ok_or(Error::InvalidToken)?;
         Ok(SignedToken {
             emp_no,

@@ -4,5 +4,6 @@ pub mod auth;
 pub mod body;
 pub mod browser;
 pub mod client;
+pub mod client_auth;
 pub mod cookies;
 pub mod search_query;

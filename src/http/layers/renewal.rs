@@ -25,7 +25,7 @@ use crate::{
 pub struct Renewed(pub String);
 
 /// The refresh cookie's value when this request should be renewed.
-fn renewable(state: &AppState, headers: &HeaderMap) -> Option<String> {
+async fn renewable(state: &AppState, headers: &HeaderMap) -> Option<String> {
     if !wants_html(headers) || headers.contains_key(header::AUTHORIZATION) {
         return None;
     }
@@ -34,9 +34,10 @@ fn renewable(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .get(state.web.refresh_cookie())
         .map(|cookie| cookie.value().to_owned())
         .filter(|value| !value.is_empty())?;
-    let access_works = jar
-        .get(state.web.access_cookie())
-        .is_some_and(|cookie| state.auth.jwt().validate(cookie.value()).is_ok());
+    let access_works = match jar.get(state.web.access_cookie()) {
+        Some(cookie) => state.auth.jwt().validate(cookie.value()).await.is_ok(),
+        None => false,
+    };
     (!access_works).then_some(refresh)
 }
 
@@ -52,13 +53,18 @@ fn sets_cookie(response: &Response, name: &str) -> bool {
 }
 
 pub async fn renew(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(refresh) = renewable(&state, request.headers()) else {
+    let Some(refresh) = renewable(&state, request.headers()).await else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
     let origin = origin_of(&parts, &state);
     let mut request = Request::from_parts(parts, body);
-    match state.auth.sessions().refresh(&refresh, None, &origin).await {
+    match state
+        .auth
+        .sessions()
+        .refresh(&refresh, None, None, &origin)
+        .await
+    {
         Ok(issued) => {
             request
                 .extensions_mut()

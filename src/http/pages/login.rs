@@ -69,21 +69,28 @@ pub fn login_page(
 pub struct LoginQuery {
     /// Where to go after logging in: a same-site path such as `/docs`.
     pub next: Option<String>,
+    /// `login`: show the page even to a logged-in browser (an application asked for a fresh
+    /// login: OIDC's `prompt=login` or `max_age`).
+    pub prompt: Option<String>,
 }
 
-/// The HTML login page; its form posts to `/token`. Logged-in browsers are sent to `/`.
+/// The HTML login page; its form posts to `/token`. Logged-in browsers are sent on to `next`
+/// (or `/`), unless `prompt=login` asks for a fresh login.
 #[utoipa::path(get, path = "/login", tag = "pages", params(LoginQuery), responses(
     (status = 200, description = "The login page", content_type = "text/html", body = String),
-    (status = 303, description = "Already logged in: redirected to /"),
+    (status = 303, description = "Already logged in: redirected to `next` (or /)"),
 ))]
 pub async fn login(
     user: Result<CurrentUser, Error>,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if user.is_ok() {
-        return Redirect::to("/").into_response();
+    let (next, prompt) = match query {
+        Ok(Query(query)) => (query.next, query.prompt),
+        Err(_) => (None, None),
+    };
+    if user.is_ok() && prompt.as_deref() != Some("login") {
+        return Redirect::to(&safe_next(next.as_deref())).into_response();
     }
-    let next = query.ok().and_then(|Query(q)| q.next);
     login_page(StatusCode::OK, None, None, next)
 }
 

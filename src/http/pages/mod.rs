@@ -1,7 +1,9 @@
 //! The HTML pages (askama) and their forms: login and home, the directory, HR, the status page.
 
+pub mod authorize;
 pub mod charts;
 pub mod directory;
+pub mod end_session;
 pub mod hr;
 pub mod login;
 pub mod status;
@@ -19,6 +21,10 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login::login))
+        .route(
+            "/authorize",
+            get(authorize::authorize).post(authorize::decide),
+        )
         .route("/", get(login::home))
         .route("/static/style.css", get(login::stylesheet))
         .route("/status", get(status::page))

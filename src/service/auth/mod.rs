@@ -185,6 +185,10 @@ impl AuthService {
         &self.jwt
     }
 
+    pub fn jwt_arc(&self) -> Arc<JwtKeys> {
+        self.jwt.clone()
+    }
+
     pub fn sessions(&self) -> &SessionService {
         &self.sessions
     }

@@ -63,6 +63,12 @@ pub struct Registered {
     pub client_secret: Option<SecretString>,
 }
 
+impl From<sqlx::Error> for ClientError {
+    fn from(error: sqlx::Error) -> Self {
+        ClientError::Internal(error.into())
+    }
+}
+
 pub struct ClientService {
     db: Db,
     clock: Clock,
@@ -70,6 +76,8 @@ pub struct ClientService {
 }
 
 impl ClientService {
+    /// The one constructor: the clock dates registrations and session ends; the metrics count
+    /// the sessions a removal ends.
     pub fn new(db: Db, clock: Clock, metrics: Metrics) -> Self {
         Self { db, clock, metrics }
     }
@@ -115,12 +123,10 @@ impl ClientService {
         };
         // Not retried: a lost connection may have committed it, and a second try would register
         // a second client.
-        let mut tx = self.db.begin().await.map_err(Error::from)?;
-        clients::insert(&mut tx, &client, secret_hash.as_deref())
-            .await
-            .map_err(Error::from)?;
-        audit::record(&mut tx, &entry).await.map_err(Error::from)?;
-        tx.commit().await.map_err(Error::from)?;
+        let mut tx = self.db.begin().await?;
+        clients::insert(&mut tx, &client, secret_hash.as_deref()).await?;
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
         tracing::info!(client_id = %client.client_id, "client registered");
         Ok(Registered {
             client_id: client.client_id,

@@ -73,7 +73,7 @@ impl SessionService {
     /// RFC 7009: ends the session of an access or refresh token; nothing for a token that is
     /// unknown, forged or expired.
     pub async fn revoke(&self, token: &str, origin: &Origin) -> Result<(), Error> {
-        let sid = match (self.jwt.validate(token), self.key.open(token)) {
+        let sid = match (self.jwt.validate(token).await, self.key.open(token)) {
             (Ok(claims), _) => Some(claims.sid),
             (Err(_), Some(sealed)) => Some(sealed.sid),
             (Err(_), None) => sessions::find_refresh(&self.db, &hash(token))
@@ -90,7 +90,7 @@ impl SessionService {
     /// or its session ended).
     pub async fn introspect(&self, token: &str) -> Result<Option<Active>, Error> {
         let now = self.now();
-        if let Ok(claims) = self.jwt.validate(token) {
+        if let Ok(claims) = self.jwt.validate(token).await {
             let Some(emp_no) = claims.emp_no() else {
                 return Ok(None);
             };

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     db::{Db, Tx},
     domain::{
+        oidc::Grant,
         scope::{Scope, ScopeSet},
         session::{Origin, Session},
     },
@@ -28,7 +29,7 @@ use crate::{
         refresh as refresh_state, sessions,
     },
     retry::Transient,
-    service::jwt::JwtKeys,
+    service::jwt::{FIRST_PARTY_CLIENT, JwtKeys},
     telemetry::metrics::Metrics,
 };
 
@@ -41,6 +42,8 @@ pub struct Issued {
     pub access_token: String,
     pub expires_in: u64,
     pub scope: ScopeSet,
+    /// Everything granted: OpenID Connect's scopes too (what the token's `scope` says).
+    pub grant: Grant,
     /// `None` for a spent refresh token presented within the grace: the other tab holds the new one.
     pub refresh_token: Option<String>,
     /// Seconds until the session's absolute end: how long a refresh cookie may live.
@@ -132,6 +135,8 @@ impl SessionService {
         self.jwt.clock().now()
     }
 
+    /// The access token of a session with `scope` (its roles): OpenID Connect's scopes come
+    /// from the session's own grant, the client from the session.
     fn issue(
         &self,
         session: &Session,
@@ -139,15 +144,18 @@ impl SessionService {
         refresh: Option<String>,
         now: i64,
     ) -> Result<Issued, Error> {
-        let (access_token, _) = self
-            .jwt
-            .issue(session.emp_no, &scope.to_claim(), &session.sid)?;
+        let grant = Grant::from_claim(&session.scope).with_roles(scope);
+        let client = session.client_id.as_deref().unwrap_or(FIRST_PARTY_CLIENT);
+        let (access_token, _) =
+            self.jwt
+                .issue_for(session.emp_no, &grant.to_claim(), &session.sid, client)?;
         Ok(Issued {
             emp_no: session.emp_no,
             sid: session.sid.clone(),
             access_token,
             expires_in: self.jwt.lifetime().as_secs(),
             scope,
+            grant,
             refresh_token: refresh,
             session_expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
         })
@@ -163,12 +171,26 @@ impl SessionService {
         scope: ScopeSet,
         origin: &Origin,
     ) -> Result<Issued, Error> {
+        let grant = Grant::default().with_roles(scope);
+        self.start_for(tx, emp_no, grant, origin, None).await
+    }
+
+    /// Starts a session for a registered client (the code flow), or for ourselves (`None`).
+    pub async fn start_for(
+        &self,
+        tx: &mut Tx,
+        emp_no: i32,
+        grant: Grant,
+        origin: &Origin,
+        client_id: Option<&str>,
+    ) -> Result<Issued, Error> {
+        let scope = grant.roles;
         let now = self.now();
         let expires_at = now + secs(self.policy.max);
         let session = Session {
             sid: uuid::Uuid::new_v4().simple().to_string(),
             emp_no,
-            scope: scope.to_claim(),
+            scope: grant.to_claim(),
             started_at: now,
             last_used_at: now,
             expires_at,
@@ -179,6 +201,7 @@ impl SessionService {
                 .user_agent
                 .as_deref()
                 .map(|ua| ua.chars().take(255).collect()),
+            client_id: client_id.map(str::to_owned),
         };
         sessions::insert(tx, &session).await?;
         self.end_beyond_cap(tx, &session, origin).await?;

@@ -37,6 +37,7 @@ impl SessionService {
         &self,
         token: &str,
         scope: Option<&str>,
+        client: Option<&str>,
         origin: &Origin,
     ) -> Result<super::Issued, RefreshError> {
         let requested =
@@ -59,7 +60,7 @@ impl SessionService {
             Presented::Legacy { sid, .. } => sid,
         };
         tracing::Span::current().record("sid", sid.as_str());
-        let rotate = || self.rotate(&presented, requested, origin);
+        let rotate = || self.rotate(&presented, requested, client, origin);
         retry("refresh", Idempotent::No, rotate).await
     }
 
@@ -69,6 +70,7 @@ impl SessionService {
         &self,
         presented: &Presented,
         requested: ScopeSet,
+        client: Option<&str>,
         origin: &Origin,
     ) -> Result<super::Issued, RefreshError> {
         let now = self.now();
@@ -81,6 +83,11 @@ impl SessionService {
             Some(session) if session.is_live(now) => session,
             _ => return Err(RefreshError::Invalid),
         };
+        // A registered client's session is refreshed by that client only (RFC 6749 §6: the
+        // token is bound to the client it was issued to).
+        if session.client_id.is_some() && session.client_id.as_deref() != client {
+            return Err(RefreshError::Invalid);
+        }
         let state = refresh::state(&mut tx, sid)
             .await?
             .ok_or(RefreshError::Invalid)?;

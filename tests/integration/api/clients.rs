@@ -17,9 +17,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::{api::users::assert_invalid_token, common::*};
+use crate::common::*;
 
-async fn setup(db: &Db) -> (AppState, Router, String) {
+pub async fn setup(db: &Db) -> (AppState, Router, String) {
     seeded(db).await;
     let state = state(db.clone()).await;
     let app = employees::app(state.clone());
@@ -27,7 +27,7 @@ async fn setup(db: &Db) -> (AppState, Router, String) {
     (state, app, admin)
 }
 
-fn body(confidential: bool) -> Value {
+pub fn body(confidential: bool) -> Value {
     json!({
         "name": "Payroll portal",
         "redirect_uris": ["https://payroll.example.com/callback"],
@@ -40,11 +40,11 @@ fn body(confidential: bool) -> Value {
     })
 }
 
-async fn register(app: &Router, token: &str, body: Value) -> Reply {
+pub async fn register(app: &Router, token: &str, body: Value) -> Reply {
     send(app, with_bearer(json("/admin/clients", body), token)).await
 }
 
-fn delete(uri: &str) -> Request<Body> {
+pub fn delete(uri: &str) -> Request<Body> {
     Request::delete(uri).body(Body::empty()).unwrap()
 }
 
@@ -114,6 +114,11 @@ async fn registers_clients_and_shows_a_secret_once(db: Db) {
     let reply = register(&app, &admin, body(false)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
     assert_eq!(reply.json()["client_secret"], Value::Null);
+    let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'client.register'";
+    let registrations: i64 = employees::dispatch!(&db, pool => {
+        sqlx::query_scalar(audited).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(registrations, 2, "each registration is on record");
     let public = reply.json()["client_id"].as_str().unwrap().to_owned();
     assert_eq!(secret_hash(&db, &public).await, None);
 
@@ -268,105 +273,6 @@ async fn only_admins_manage_clients(db: Db) {
     );
 }
 dual_test!(admin_only, only_admins_manage_clients);
-
-/// The sid of a token's session, as the session list shows it.
-async fn sid_of(app: &Router, token: &str) -> String {
-    let sessions = send(app, with_bearer(get("/users/me/sessions"), token))
-        .await
-        .json();
-    let current = sessions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["current"] == true);
-    current.unwrap()["sid"].as_str().unwrap().to_owned()
-}
-
-async fn sql(db: &Db, statement: &'static str, binds: &[&str]) -> i64 {
-    employees::dispatch!(db, pool => {
-        let mut query = sqlx::query_scalar::<_, i64>(statement);
-        for bind in binds {
-            query = query.bind(*bind);
-        }
-        query.fetch_optional(pool).await.unwrap().unwrap_or_default()
-    })
-}
-
-async fn deleting_a_client_ends_its_sessions_only(db: Db) {
-    let (_, app, admin) = setup(&db).await;
-    let mut ids = Vec::new();
-    for _ in 0..2 {
-        let reply = register(&app, &admin, body(false)).await;
-        ids.push(reply.json()["client_id"].as_str().unwrap().to_owned());
-    }
-    let (held, other, none) = (
-        login(&app, PRANAV).await,
-        login(&app, PRANAV).await,
-        login(&app, PRANAV).await,
-    );
-    for (token, client) in [(&held, &ids[0]), (&other, &ids[1])] {
-        let sid = sid_of(&app, token).await;
-        sql(
-            &db,
-            "UPDATE sessions SET client_id = ? WHERE sid = ?",
-            &[client.as_str(), sid.as_str()],
-        )
-        .await;
-    }
-    sql(
-        &db,
-        "INSERT INTO oauth_consents (emp_no, client_id, scope, granted_at) VALUES (10198, ?, 'openid', 0)",
-        &[ids[0].as_str()],
-    )
-    .await;
-
-    let reply = send(
-        &app,
-        with_bearer(delete(&format!("/admin/clients/{}", ids[0])), &admin),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
-    assert_invalid_token(
-        &send(&app, with_bearer(get("/users/me"), &held)).await,
-        "the deleted client's session",
-    );
-    for token in [&other, &none, &admin] {
-        assert_eq!(
-            send(&app, with_bearer(get("/users/me"), token))
-                .await
-                .status,
-            StatusCode::OK
-        );
-    }
-    let gone = send(
-        &app,
-        with_bearer(get(&format!("/admin/clients/{}", ids[0])), &admin),
-    )
-    .await;
-    assert_eq!(gone.status, StatusCode::NOT_FOUND);
-    let again = send(
-        &app,
-        with_bearer(delete(&format!("/admin/clients/{}", ids[0])), &admin),
-    )
-    .await;
-    assert_eq!(again.status, StatusCode::NOT_FOUND);
-    let consents = "SELECT COUNT(*) FROM oauth_consents WHERE client_id = ?";
-    assert_eq!(sql(&db, consents, &[ids[0].as_str()]).await, 0);
-    // On record: the removal and the session it ended.
-    let audited = "SELECT COUNT(*) FROM audit_log WHERE action = ? AND details LIKE ?";
-    assert_eq!(
-        sql(&db, audited, &["client.remove", &format!("%{}%", ids[0])]).await,
-        1
-    );
-    assert_eq!(
-        sql(&db, audited, &["session.revoke", "%client removed%"]).await,
-        1
-    );
-}
-dual_test!(
-    delete_ends_sessions,
-    deleting_a_client_ends_its_sessions_only
-);
 
 async fn the_swagger_ui_client_follows_public_url(db: Db) {
     let state = state(db.clone()).await;

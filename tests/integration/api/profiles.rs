@@ -123,7 +123,7 @@ dual_test!(
 async fn a_copy_is_served_to_its_own_session_and_employee_only(db: Db) {
     seeded(&db).await;
     let app = employees::app(state(db.clone()).await);
-    let keys = jwt_keys();
+    let keys = jwt_keys(&db).await;
     let sid = start_session(&db, KYOICHI).await;
     let kyoichi = keys.issue(KYOICHI, "me", &sid).unwrap().0;
     assert_eq!(me(&app, &kyoichi).await["emp_no"], KYOICHI);

@@ -14,6 +14,7 @@ async fn absent_or_empty_scope_grants_every_scope_held(db: Db) {
     seeded(&db).await;
     let manager = email_of(&db, MANAGER_EMP_NO).await;
     let hr = email_of(&db, HR_EMP_NO).await;
+    let keys = jwt_keys(&db).await;
     let app = employees::app(state(db).await);
     for (email, held) in [
         (BEHAI, "me directory hr admin"),
@@ -25,8 +26,9 @@ async fn absent_or_empty_scope_grants_every_scope_held(db: Db) {
             let reply = token_with(&app, email, scope).await;
             assert_eq!(reply.status, StatusCode::OK, "{email}: {}", reply.text());
             assert_eq!(reply.json()["scope"], held, "{email} with scope {scope:?}");
-            let claims = jwt_keys()
+            let claims = keys
                 .validate(reply.json()["access_token"].as_str().unwrap())
+                .await
                 .unwrap();
             assert_eq!(claims.scope.as_deref(), Some(held));
         }

@@ -70,7 +70,7 @@ async fn former_employee_profile_has_no_department(db: Db) {
     assert_eq!(reply.json()["title"], Value::Null);
     // A token for an employee who does not exist is refused.
     let sid = start_session(&db, 10198).await;
-    let (token, _) = jwt_keys().issue(1, "me", &sid).unwrap();
+    let (token, _) = jwt_keys(&db).await.issue(1, "me", &sid).unwrap();
     assert_invalid_token(
         &send(&app, with_bearer(get("/users/me"), &token)).await,
         "no such employee",
@@ -125,8 +125,10 @@ const SID: &str = "0000000000004000800000000000a001";
 
 fn claims(overrides: Value) -> Value {
     let now = chrono::Utc::now().timestamp();
+    // Issued two minutes ago: before the state below made its first signing key (an HS256 token
+    // from before the upgrade, which still works until it expires).
     let mut claims = json!({
-        "sub": "500222", "iat": now, "exp": now + 600, "jti": "8d4c1f7e-0000-4000-8000-000000000001",
+        "sub": "500222", "iat": now - 120, "exp": now + 600, "jti": "8d4c1f7e-0000-4000-8000-000000000001",
         "iss": ISSUER, "aud": AUDIENCE, "scope": "me", "sid": SID,
     });
     for (key, value) in overrides.as_object().unwrap() {
@@ -264,6 +266,14 @@ async fn forged_and_broken_tokens_are_refused(db: Db) {
         (
             "non-numeric sub",
             sign(Algorithm::HS256, SECRET, &claims(json!({"sub": "admin"}))),
+        ),
+        (
+            "HS256 issued after the upgrade",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(json!({"iat": chrono::Utc::now().timestamp() + 1})),
+            ),
         ),
         ("malformed", "not-a-token".to_owned()),
         ("three garbage parts", "a.b.c".to_owned()),

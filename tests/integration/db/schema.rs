@@ -175,6 +175,7 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
         tables,
         [
             "audit_log",
+            "authorization_codes",
             "departments",
             "department_figures",
             "dept_emp",
@@ -192,6 +193,7 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
             "refresh_tokens",
             "salaries",
             "sessions",
+            "signing_keys",
             "titles"
         ]
     );

@@ -6,6 +6,7 @@ pub mod dos;
 pub mod dual_stack;
 pub mod health;
 pub mod instances;
+pub mod keys_cli;
 pub mod layers;
 pub mod leaks;
 pub mod limits;
