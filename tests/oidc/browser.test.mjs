@@ -40,10 +40,19 @@ async function authorize(page, client, onPage) {
     response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT,
     scope: 'openid profile email', state, nonce, code_challenge: challenge, code_challenge_method: 'S256',
   });
-  const callback = new Promise((resolve) => { onCallback = resolve; });
+  // The callback, or the browser's refusal to get there (a CSP violation is logged, nothing
+  // navigates: fail at once with the browser's own words rather than time out).
+  let refuse;
+  const callback = new Promise((resolve, reject) => { onCallback = resolve; refuse = reject; });
+  callback.catch(() => {});
+  const onConsole = (m) => {
+    if (/Content Security Policy|ERR_BLOCKED/i.test(m.text())) refuse(new Error(`Chromium refused: ${m.text()}`));
+  };
+  page.on('console', onConsole);
+  if (process.env.OIDC_DEBUG) page.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)));
   if (process.env.OIDC_DEBUG) page.on('response', (r) => console.log('resp', r.status(), r.url().slice(0, 100), r.headers().location ?? ''));
   await page.goto(url.href);
-  const seen = await onPage(page, callback);
+  const seen = await onPage(page, callback).finally(() => page.off('console', onConsole));
   const cb = await Promise.race([callback, new Promise((_, reject) => setTimeout(
     () => reject(new Error(`no callback; the page is at ${page.url()}`)), 15000))]);
   assert.equal(cb.searchParams.get('state'), state);
@@ -75,9 +84,11 @@ test('login page and consent page in Chromium, consent asked once', { timeout: 6
     await p.getByLabel(/email/i).or(p.locator('input[name="username"]')).first().fill(EMPLOYEE);
     await p.locator('input[name="password"]').fill(PASSWORD);
     await p.getByRole('button', { name: /sign in|log in|login/i }).click();
+    if (process.env.OIDC_DEBUG) console.log('clicked sign in');
     // The consent page names the scopes and has an approve button.
     const button = p.getByRole('button', { name: approve });
     await button.waitFor({ timeout: 10000 });
+    if (process.env.OIDC_DEBUG) console.log('consent button visible');
     const text = await p.locator('body').innerText();
     assert.match(text, /profile/);
     assert.match(text, /email/);
