@@ -219,6 +219,14 @@ def test_consent_shown_once_per_employee_and_client():
     assert fourth["_outcome"].consents == 1
 
 
+def test_prompt_consent_asks_again():
+    client = rp.register_client(confidential=True, consent=True)
+    b = rp.Browser()
+    assert rp.code_flow(client, b)["_outcome"].consents == 1
+    assert rp.code_flow(client, b)["_outcome"].consents == 0
+    assert rp.code_flow(client, b, prompt="consent")["_outcome"].consents == 1
+
+
 def test_consent_page_names_the_scopes():
     client = rp.register_client(confidential=True, consent=True)
     b = rp.Browser()

@@ -123,10 +123,34 @@ def test_rotate_twice_keeps_every_live_token_verifiable():
     rp.check_access_token(t2)
 
 
-@pytest.mark.skip(reason="a retired key is removed only once the last token it signed has "
-                         "expired (ACCESS_TOKEN_EXPIRE_MINUTES >= 1, ID tokens longer): no quick knob")
-def test_removed_key_tokens_refused():
-    pass
+SLOW = __import__("os").environ.get("OIDC_SLOW") == "1"
+
+
+@pytest.mark.skipif(not SLOW, reason="a retired key is removed once the last token it signed has "
+                    "expired (ACCESS_TOKEN_EXPIRE_MINUTES, at least 1, plus a minute): "
+                    "OIDC_SLOW=1 scripts/oidc-test runs it")
+def test_removed_key_tokens_refused(confidential):
+    """With ACCESS_TOKEN_EXPIRE_MINUTES=1 (set by the driver when OIDC_SLOW=1): a rotated-out
+    key leaves /jwks.json once its last token has expired, and its tokens are refused."""
+    t = rp.code_flow(confidential, scope="openid me")
+    old_kid = rp.jose_header(t["access_token"])["kid"]
+    rotate()
+    deadline = time.time() + rp.JWKS_MAX_AGE + 30
+    while time.time() < deadline and rp.jose_header(fresh_access_token()[0])["kid"] == old_kid:
+        time.sleep(0.5)
+    assert rp.jose_header(fresh_access_token()[0])["kid"] != old_kid
+    deadline = time.time() + 60 + 60 + 60
+    while time.time() < deadline and old_kid in kids():
+        time.sleep(2)
+    assert old_kid not in kids(), "the retired key is removed after its last token expired"
+    if rp.BASE_B:
+        assert old_kid not in kids(rp.BASE_B)
+    assert rp.users_me(t["access_token"]).status_code == 401
+    r = t["_browser"].s.get(f"{rp.BASE_A}/logout?" + urlencode(
+        {"id_token_hint": t["id_token"], "post_logout_redirect_uri": rp.POST_LOGOUT}),
+        allow_redirects=False, timeout=rp.TIMEOUT)
+    assert not r.headers.get("Location", "").startswith(rp.POST_LOGOUT), \
+        "a removed key's id_token_hint is not honoured"
 
 
 @pytest.mark.skipif(not __import__("os").environ.get("OIDC_BIN"), reason="OIDC_BIN not set")
