@@ -1,6 +1,8 @@
 //! Housekeeping: rows that no request needs any more are deleted by one background task per
 //! instance, on a timer, rather than by the requests that happen to come by: sessions over for a
-//! day (their legacy refresh tokens go with them), and idempotency keys past their 24 hours.
+//! day (their legacy refresh tokens go with them), idempotency keys past their 24 hours, and
+//! authorization codes a day past their minute (kept that long so that a replay is still
+//! recognised and ends its session).
 
 use std::time::Duration;
 
@@ -8,7 +10,7 @@ use crate::{
     clock::Clock,
     db::Db,
     error::Error,
-    repository::{idempotency, sessions},
+    repository::{codes, idempotency, sessions},
 };
 
 /// How long an ended or expired session stays listed for the audit's sake before it is deleted.
@@ -19,6 +21,7 @@ const ENDED_KEPT_SECS: i64 = 24 * 3600;
 pub struct Swept {
     pub sessions: u64,
     pub idempotency_keys: u64,
+    pub codes: u64,
 }
 
 pub struct Housekeeping {
@@ -38,9 +41,11 @@ impl Housekeeping {
         let sessions = sessions::purge(&self.db, now - ENDED_KEPT_SECS).await?;
         let idempotency_keys =
             idempotency::purge(&self.db, now - idempotency::LIFETIME_SECS).await?;
+        let codes = codes::delete_expired(&self.db, now - ENDED_KEPT_SECS).await?;
         Ok(Swept {
             sessions,
             idempotency_keys,
+            codes,
         })
     }
 

@@ -95,16 +95,11 @@ pub async fn staff(
             "status: a department's staff are its current employees".to_owned(),
         ));
     }
+    // The staff page checks the token's session in its own statement.
+    let check = caller.statement_check(&state).await?;
     let page = state
         .directory
-        // The staff page checks the token's session in its own statement.
-        .department_staff(
-            caller.viewer,
-            &dept_no,
-            Some(&caller.token.token_ref()),
-            search,
-            cursor,
-        )
+        .department_staff(caller.viewer, &dept_no, check.as_ref(), search, cursor)
         .await?;
     Ok(page_response(
         &query,

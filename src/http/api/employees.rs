@@ -76,14 +76,10 @@ pub async fn list(
 ) -> Result<Response, Error> {
     let (search, cursor) = query.parse()?;
     // The search checks the token's session in its own statement.
+    let check = caller.statement_check(&state).await?;
     let page = state
         .directory
-        .search(
-            caller.viewer,
-            Some(&caller.token.token_ref()),
-            &search,
-            cursor,
-        )
+        .search(caller.viewer, check.as_ref(), &search, cursor)
         .await?;
     Ok(page_response(&query, "/employees", page))
 }

@@ -3,7 +3,7 @@
 use axum::{
     Json,
     extract::State,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -14,7 +14,7 @@ use crate::{
     domain::session::Origin,
     error::{Detail, Error, OAuthCode, OAuthError},
     http::{
-        api::token_request::OAuthForm,
+        api::{token_clients, token_request::OAuthForm},
         extract::auth::{AdminRead, Authorized},
     },
     state::AppState,
@@ -30,6 +30,11 @@ pub struct TokenForm {
     /// `access_token` or `refresh_token`; accepted and not needed.
     #[schema(example = "")]
     pub token_type_hint: Option<String>,
+    /// A registered client authenticating in the body (`client_secret_post`, or a public client).
+    #[schema(example = "")]
+    pub client_id: Option<String>,
+    #[schema(value_type = Option<String>, example = "", format = Password)]
+    pub client_secret: Option<SecretString>,
 }
 
 impl TokenForm {
@@ -42,13 +47,16 @@ impl TokenForm {
     }
 }
 
-/// Ends the session of an access or refresh token (RFC 7009). No client authentication: the token
-/// is the proof. `200` whatever the token was, so that nobody learns which tokens exist.
+/// Ends the session of an access or refresh token (RFC 7009). No client authentication is
+/// needed (the token is the proof); a registered client that authenticates (Basic or in the
+/// body) revokes only tokens issued to it. `200` whatever the token was, so that nobody learns
+/// which tokens exist.
 #[utoipa::path(post, path = "/token/revoke", tag = "auth",
     request_body(content((TokenForm = "application/x-www-form-urlencoded"), (TokenForm = "application/json"))),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
         (status = 400, description = "invalid_request: no `token`, or a field given twice", body = OAuthError),
+        (status = 401, description = "invalid_client: a client's authentication failed", body = OAuthError),
         (status = 415, description = "Content type other than form or JSON", body = Detail),
         (status = 503, description = "Database unavailable", body = Detail),
     )
@@ -56,9 +64,22 @@ impl TokenForm {
 pub async fn revoke(
     State(state): State<AppState>,
     origin: Origin,
+    headers: HeaderMap,
     OAuthForm(form): OAuthForm<TokenForm>,
 ) -> Result<Response, Error> {
-    state.auth.sessions().revoke(form.token()?, &origin).await?;
+    let client = token_clients::authenticated(
+        &state,
+        &headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_ref(),
+    )
+    .await?;
+    let client = client.as_ref().map(|client| client.client_id.as_str());
+    state
+        .auth
+        .sessions()
+        .revoke(form.token()?, client, &origin)
+        .await?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -83,15 +104,20 @@ pub struct Introspection {
     /// `access_token` or `refresh_token`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<&'static str>,
+    /// The client it was issued to (`first-party`: our own login page, Swagger UI, curl).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
-/// Whether a token works now, and what it is (RFC 7662); scope `admin`.
+/// Whether a token works now, and what it is (RFC 7662): for an admin token (scope `admin`),
+/// any token; for a registered client that authenticates (Basic or in the body), only tokens
+/// issued to it (any other is `{"active": false}`).
 #[utoipa::path(post, path = "/token/introspect", tag = "auth",
     request_body(content((TokenForm = "application/x-www-form-urlencoded"), (TokenForm = "application/json"))),
     responses(
         (status = 200, description = "`{\"active\": false}` for a token that does not work (unknown, forged, expired, spent, session ended); else its claims", body = Introspection),
         (status = 400, description = "invalid_request: no `token`, or a field given twice", body = OAuthError),
-        (status = 401, description = "No valid token", body = Detail, headers(("WWW-Authenticate" = String))),
+        (status = 401, description = "No valid token, or a client's authentication failed (`invalid_client`)", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The caller's token lacks `admin`", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 415, description = "Content type other than form or JSON", body = Detail),
         (status = 503, description = "Database unavailable", body = Detail),
@@ -100,13 +126,32 @@ pub struct Introspection {
 )]
 pub async fn introspect(
     State(state): State<AppState>,
-    _admin: Authorized<AdminRead>,
+    headers: HeaderMap,
+    admin: Result<Authorized<AdminRead>, Error>,
     OAuthForm(form): OAuthForm<TokenForm>,
 ) -> Result<Json<Introspection>, Error> {
-    let answer = match state.auth.sessions().introspect(form.token()?).await? {
+    let client = token_clients::authenticated(
+        &state,
+        &headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_ref(),
+    )
+    .await?;
+    if client.is_none() {
+        admin?;
+    }
+    let active = state.auth.sessions().introspect(form.token()?).await?;
+    // A client learns only of its own tokens.
+    let active = active.filter(|active| {
+        client
+            .as_ref()
+            .is_none_or(|client| active.client_id.as_deref() == Some(&client.client_id))
+    });
+    let answer = match active {
         Some(active) => Introspection {
             active: true,
-            sub: Some(active.emp_no.to_string()),
+            sub: Some(active.sub),
+            client_id: active.client_id,
             scope: Some(active.scope),
             exp: Some(active.exp),
             iat: Some(active.iat),
@@ -121,6 +166,7 @@ pub async fn introspect(
             iat: None,
             sid: None,
             token_type: None,
+            client_id: None,
         },
     };
     Ok(Json(answer))

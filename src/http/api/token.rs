@@ -25,7 +25,7 @@ use crate::{
     },
     service::{
         auth::{Login, LoginError},
-        oidc::CodeTokens,
+        oidc::{ClientToken, CodeTokens},
         sessions::Issued,
     },
     state::AppState,
@@ -37,6 +37,7 @@ enum Outcome {
     Login(Login),
     Refreshed(Issued),
     Code(CodeTokens),
+    Client(ClientToken),
 }
 
 /// RFC 6749 §5.1 success body.
@@ -205,11 +206,21 @@ pub async fn token(
                 let tokens = state.oidc.redeem(&client, redemption, &origin).await?;
                 Ok(Outcome::Code(tokens))
             }
-            Grant::ClientCredentials { .. } => Err(OAuthError::new(
-                OAuthCode::UnsupportedGrantType,
-                "client_credentials is not available yet",
-            )
-            .into()),
+            Grant::ClientCredentials {
+                scope,
+                client_id,
+                client_secret,
+            } => {
+                let client = token_clients::required(
+                    &state,
+                    &headers,
+                    client_id.as_deref(),
+                    client_secret.as_ref(),
+                )
+                .await?;
+                let token = state.oidc.client_credentials(&client, scope.as_deref())?;
+                Ok(Outcome::Client(token))
+            }
         }
     };
     let mut response = match outcome.await {
@@ -226,6 +237,15 @@ pub async fn token(
             }
         }
         Ok(Outcome::Refreshed(issued)) => Json(TokenResponse::of(issued)).into_response(),
+        Ok(Outcome::Client(token)) => Json(TokenResponse {
+            access_token: token.access_token,
+            token_type: "bearer".to_owned(),
+            expires_in: token.expires_in,
+            scope: token.scope,
+            refresh_token: None,
+            id_token: None,
+        })
+        .into_response(),
         Ok(Outcome::Code(tokens)) => {
             let mut body = TokenResponse::of(tokens.issued);
             body.id_token = tokens.id_token;

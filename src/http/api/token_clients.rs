@@ -9,7 +9,10 @@ use crate::{
     domain::client::Client,
     error::{Error, OAuthCode, OAuthError},
     http::extract::client_auth::client_credentials,
-    service::{clients::ClientAuthError, oidc::CodeGrantError},
+    service::{
+        clients::ClientAuthError,
+        oidc::{ClientCredentialsError, CodeGrantError},
+    },
     state::AppState,
 };
 
@@ -21,6 +24,24 @@ impl From<ClientAuthError> for Error {
             _ => "Client authentication failed",
         };
         OAuthError::new(OAuthCode::InvalidClient, description).into()
+    }
+}
+
+impl From<ClientCredentialsError> for Error {
+    fn from(error: ClientCredentialsError) -> Self {
+        match error {
+            ClientCredentialsError::Unauthorized => OAuthError::new(
+                OAuthCode::UnauthorizedClient,
+                "This client may not use this grant",
+            )
+            .into(),
+            ClientCredentialsError::InvalidScope => OAuthError::new(
+                OAuthCode::InvalidScope,
+                "A client on its own behalf may hold only the scope directory, if it is allowed it",
+            )
+            .into(),
+            ClientCredentialsError::Internal(error) => error,
+        }
     }
 }
 

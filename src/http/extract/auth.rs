@@ -18,7 +18,7 @@ use crate::{
     },
     error::Error,
     http::layers::renewal::Renewed,
-    service::jwt::Claims,
+    service::jwt::{CLIENT_EMP_NO, Claims},
     state::AppState,
 };
 
@@ -42,6 +42,11 @@ pub struct SignedToken {
 }
 
 impl SignedToken {
+    /// A client's own token (client credentials), not an employee's.
+    pub fn is_client(&self) -> bool {
+        self.claims.is_client()
+    }
+
     /// What the statements that check this token's session need.
     pub fn token_ref(&self) -> TokenRef<'_> {
         TokenRef {
@@ -83,7 +88,10 @@ impl FromRequestParts<AppState> for SignedToken {
         let (token, source) =
             find_token(parts, state.web.access_cookie()).ok_or(Error::Unauthenticated)?;
         let claims = state.auth.jwt().validate(&token).await?;
-        let emp_no = claims.emp_no().ok_or(Error::InvalidToken)?;
+        let emp_no = match claims.is_client() {
+            true => CLIENT_EMP_NO,
+            false => claims.emp_no().ok_or(Error::InvalidToken)?,
+        };
         Ok(SignedToken {
             emp_no,
             claims,
@@ -175,6 +183,18 @@ impl<N: Need> FromRequestParts<AppState> for Scoped<N> {
             viewer,
             need: PhantomData,
         })
+    }
+}
+
+impl<N> Scoped<N> {
+    /// The token for a statement to check its session in. A client's own token has no session:
+    /// its client is checked here instead, and the statement checks nothing.
+    pub async fn statement_check(&self, state: &AppState) -> Result<Option<TokenRef<'_>>, Error> {
+        if self.token.is_client() {
+            state.auth.ensure_live(&self.token.token_ref()).await?;
+            return Ok(None);
+        }
+        Ok(Some(self.token.token_ref()))
     }
 }
 

@@ -15,12 +15,13 @@ use crate::{
     db::Db,
     domain::{
         Account, TokenRef,
+        client::GrantType,
         scope::{Role, Scope, ScopeSet},
     },
     error::Error,
-    repository::{employees, roles, sessions},
+    repository::{clients, employees, roles, sessions},
     service::{
-        jwt::JwtKeys,
+        jwt::{JwtKeys, client_of_sid},
         profiles::{self, ProfileCache},
         sessions::{Issued, SessionService},
         throttle::LoginThrottle,
@@ -225,8 +226,20 @@ impl AuthService {
         Ok(account)
     }
 
-    /// `InvalidToken` unless the token's session is live.
+    /// `InvalidToken` unless the token's session is live (for a client's own token: unless the
+    /// client is still registered, confidential and allowed the grant).
     pub async fn ensure_live(&self, token: &TokenRef<'_>) -> Result<(), Error> {
+        if let Some(client_id) = client_of_sid(token.sid) {
+            return match clients::find(&self.db, client_id).await? {
+                Some(stored)
+                    if stored.client.confidential
+                        && stored.client.allows_grant(GrantType::ClientCredentials) =>
+                {
+                    Ok(())
+                }
+                _ => Err(Error::InvalidToken),
+            };
+        }
         match sessions::is_live(&self.db, token).await? {
             true => Ok(()),
             false => Err(Error::InvalidToken),

@@ -4,12 +4,14 @@
 //! registered [`Client`] over; nothing here knows HTTP.
 
 mod authorize;
+mod client_credentials;
 mod code;
 mod id_token;
 mod logout;
 mod userinfo;
 
 pub use authorize::{AuthorizeOutcome, AuthorizeParams, BrowserSession, Decision};
+pub use client_credentials::{ClientCredentialsError, ClientToken};
 pub use code::{CodeGrantError, CodeRedemption, CodeTokens};
 pub use id_token::IdClaims;
 pub use logout::{LogoutOutcome, LogoutParams};

@@ -7,12 +7,13 @@ use super::{SessionService, hash};
 use crate::{
     domain::{
         TokenRef,
+        client::GrantType,
         session::{Origin, Session},
     },
     error::Error,
     repository::{
         audit::{self, Entry},
-        sessions,
+        clients, sessions,
     },
     retry::{Idempotent, retry},
     service::jwt::Claims,
@@ -21,7 +22,10 @@ use crate::{
 /// What introspection says of an active token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Active {
-    pub emp_no: i32,
+    /// The emp_no as a string, or for a client's own token the client.
+    pub sub: String,
+    /// The client it was issued to (`first-party` for our own logins).
+    pub client_id: Option<String>,
     pub scope: String,
     pub exp: i64,
     pub iat: i64,
@@ -71,18 +75,38 @@ impl SessionService {
     }
 
     /// RFC 7009: ends the session of an access or refresh token; nothing for a token that is
-    /// unknown, forged or expired.
-    pub async fn revoke(&self, token: &str, origin: &Origin) -> Result<(), Error> {
-        let sid = match (self.jwt.validate(token).await, self.key.open(token)) {
-            (Ok(claims), _) => Some(claims.sid),
-            (Err(_), Some(sealed)) => Some(sealed.sid),
-            (Err(_), None) => sessions::find_refresh(&self.db, &hash(token))
-                .await?
-                .map(|found| found.sid),
+    /// unknown, forged or expired, nor (when a registered client asks) for a token that was not
+    /// issued to that client.
+    pub async fn revoke(
+        &self,
+        token: &str,
+        client: Option<&str>,
+        origin: &Origin,
+    ) -> Result<(), Error> {
+        let (sid, access_client) = match (self.jwt.validate(token).await, self.key.open(token)) {
+            (Ok(claims), _) => (Some(claims.sid), Some(claims.client_id)),
+            (Err(_), Some(sealed)) => (Some(sealed.sid), None),
+            (Err(_), None) => {
+                let found = sessions::find_refresh(&self.db, &hash(token)).await?;
+                (found.map(|found| found.sid), None)
+            }
         };
-        if let Some(sid) = sid {
-            self.end(&sid, None, None, origin, "revocation").await?;
+        let Some(sid) = sid else {
+            return Ok(());
+        };
+        if let Some(client) = client {
+            let owner = match access_client {
+                Some(owner) => owner,
+                None => sessions::find(&self.db, &sid)
+                    .await?
+                    .and_then(|session| session.client_id),
+            };
+            if owner.as_deref() != Some(client) {
+                tracing::info!("revocation by a client of a token not issued to it: ignored");
+                return Ok(());
+            }
         }
+        self.end(&sid, None, None, origin, "revocation").await?;
         Ok(())
     }
 
@@ -91,6 +115,9 @@ impl SessionService {
     pub async fn introspect(&self, token: &str) -> Result<Option<Active>, Error> {
         let now = self.now();
         if let Ok(claims) = self.jwt.validate(token).await {
+            if claims.is_client() {
+                return self.introspect_client_token(claims).await;
+            }
             let Some(emp_no) = claims.emp_no() else {
                 return Ok(None);
             };
@@ -122,12 +149,33 @@ impl SessionService {
             return Ok(None);
         }
         Ok(Some(Active {
-            emp_no: session.emp_no,
+            sub: session.emp_no.to_string(),
+            client_id: session.client_id,
             scope: session.scope,
             exp: session.live_until,
             iat: session.last_used_at,
             sid: session.sid,
             token_type: "refresh_token",
+        }))
+    }
+
+    /// A client's own token is active while its client may hold one.
+    async fn introspect_client_token(&self, claims: Claims) -> Result<Option<Active>, Error> {
+        let live = match clients::find(&self.db, &claims.sub).await? {
+            Some(stored) => {
+                stored.client.confidential
+                    && stored.client.allows_grant(GrantType::ClientCredentials)
+            }
+            None => false,
+        };
+        Ok(live.then(|| Active {
+            sub: claims.sub,
+            client_id: claims.client_id,
+            scope: claims.scope.unwrap_or_default(),
+            exp: claims.exp,
+            iat: claims.iat,
+            sid: claims.sid,
+            token_type: "access_token",
         }))
     }
 
@@ -139,7 +187,8 @@ impl SessionService {
 
 fn active_access(claims: Claims, emp_no: i32) -> Active {
     Active {
-        emp_no,
+        sub: emp_no.to_string(),
+        client_id: claims.client_id,
         scope: claims.scope.unwrap_or_default(),
         exp: claims.exp,
         iat: claims.iat,

@@ -7,3 +7,4 @@ pub mod flow;
 pub mod helpers;
 pub mod logout;
 pub mod refusals;
+pub mod service_clients;

@@ -271,5 +271,17 @@ async fn codes_are_bound_single_use_and_short_lived(db: Db) {
             .status,
         StatusCode::OK
     );
+
+    // Housekeeping deletes codes a day past their minute, not before.
+    let housekeeping =
+        employees::service::housekeeping::Housekeeping::new(db.clone(), clock.clone());
+    assert_eq!(housekeeping.sweep().await.unwrap().codes, 0);
+    clock.advance(24 * 3600 + 61);
+    assert_eq!(
+        housekeeping.sweep().await.unwrap().codes,
+        5,
+        "the five codes of this test"
+    );
+    invalid_grant(redeem(&app, &client, &code, &verifier).await, "gone");
 }
 dual_test!(code_bindings, codes_are_bound_single_use_and_short_lived);
