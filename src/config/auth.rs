@@ -10,8 +10,9 @@ use super::{ConfigError, Environment, MIN_SECRET_BYTES, PLACEHOLDER_SECRET_MARK,
 /// `BCRYPT_COST`.
 #[derive(Args, Clone)]
 pub struct Auth {
-    /// HS256 signing key, at least 32 bytes. Required when DATABASE_URL is set; on the embedded
-    /// default without one, `serve` makes a random key for that run.
+    /// At least 32 bytes: seals the signing keys (and keys cookies, cursors, refresh tokens);
+    /// verifies the HS256 tokens of before the upgrade. Required when DATABASE_URL is set; on
+    /// the embedded default without one, `serve` makes a random key for that run.
     #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
@@ -46,7 +47,8 @@ pub struct Auth {
           value_parser = value_parser!(u32).range(1..=1000))]
     pub sessions_per_employee: u32,
 
-    /// `iss` claim issued and required.
+    /// `iss` of the HS256 tokens issued before the upgrade, still accepted until they expire
+    /// (new tokens carry PUBLIC_URL).
     #[arg(long, env = "JWT_ISSUER", global = true, default_value = "employees")]
     pub jwt_issuer: String,
 

@@ -10,7 +10,9 @@ import { BASE_A, ISSUER, EMPLOYEE, PASSWORD, registerClient, decodeJwt } from '.
 // The client's redirect URI: a real listener on a free loopback port that records each callback.
 let onCallback = () => {};
 const callbackServer = createServer((req, res) => {
-  onCallback(new URL(req.url, REDIRECT));
+  // Only the redirect URI itself: Chromium also asks this origin for /favicon.ico.
+  const url = new URL(req.url, REDIRECT);
+  if (url.pathname === new URL(REDIRECT).pathname) onCallback(url);
   res.writeHead(200, { 'content-type': 'text/html' }).end('<p>back at the client</p>');
 });
 await new Promise((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
