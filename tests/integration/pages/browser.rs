@@ -115,7 +115,7 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
         ))
         .await)?;
     click(client, ".btn-done").await?;
-    click(client, "#operations-users-me .opblock-summary").await?;
+    click(client, "#operations-users-me .opblock-summary-control").await?;
     click(client, "#operations-users-me .try-out__btn").await?;
     click(client, "#operations-users-me .execute").await?;
     let status = text_of(
@@ -133,7 +133,7 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
 
     // 3. Swagger UI's Try it out on POST /token, in both content types, with nothing filled in
     // but username and password: no placeholder is sent, the token comes back.
-    click(client, "#operations-auth-token .opblock-summary").await?;
+    click(client, "#operations-auth-token .opblock-summary-control").await?;
     click(client, "#operations-auth-token .try-out__btn").await?;
     try_token(client).await?; // JSON, the first offered: the example body as it comes
     let content_type = "#operations-auth-token .body-param-content-type select";

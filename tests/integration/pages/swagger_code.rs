@@ -120,7 +120,7 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
 
     // The code flow's token: GET /users/me answers, and the token is the one issued to
     // swagger-ui with the boxes ticked.
-    click(client, "#operations-users-me .opblock-summary").await?;
+    click(client, "#operations-users-me .opblock-summary-control").await?;
     click(client, "#operations-users-me .try-out__btn").await?;
     let claims = execute_users_me(client).await?;
     if claims["client_id"] != "swagger-ui" || claims["scope"] != "openid me" {
