@@ -159,32 +159,13 @@ pub async fn token(
                 client_id,
                 client_secret,
             } => {
-                // A client that names itself must prove it; a name we do not know is ignored
-                // (first-party clients send any, as the password grant allows).
-                let client = match token_clients::authenticated(
+                let client = token_clients::refreshing(
                     &state,
                     &headers,
                     client_id.as_deref(),
                     client_secret.as_ref(),
                 )
-                .await
-                {
-                    Ok(client) => client.map(|client| client.client_id),
-                    Err(Error::OAuth(error)) if error.error == OAuthCode::InvalidClient => {
-                        let named = client_id.filter(|id| !id.is_empty());
-                        match named.is_some()
-                            && state
-                                .clients
-                                .get(named.as_deref().unwrap_or_default())
-                                .await?
-                                .is_some()
-                        {
-                            true => return Err(Error::OAuth(error)),
-                            false => None,
-                        }
-                    }
-                    Err(error) => return Err(error),
-                };
+                .await?;
                 let token = secrecy::ExposeSecret::expose_secret(&token);
                 let issued = state.auth.sessions().refresh(
                     token,

@@ -78,6 +78,26 @@ pub async fn authenticated(
     Ok(Some(client))
 }
 
+/// The client a refresh is made by. A registered client proves who it is (a wrong secret is
+/// `invalid_client`); a name no client has is no client: first-party clients send any, as the
+/// password grant lets them (their sessions belong to no client).
+pub async fn refreshing(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_id: Option<&str>,
+    client_secret: Option<&SecretString>,
+) -> Result<Option<String>, Error> {
+    let Some(credentials) = client_credentials(headers, client_id, client_secret)? else {
+        return Ok(None);
+    };
+    let secret = credentials.secret.as_ref();
+    match state.clients.authenticate(&credentials.client_id, secret).await {
+        Ok(client) => Ok(Some(client.client_id)),
+        Err(ClientAuthError::Unknown) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// As [`authenticated`], for the grants that need a client.
 pub async fn required(
     state: &AppState,

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{CODE_LIFETIME, OidcService, random_token, sha256_hex};
+use super::{CODE_LIFETIME, OidcService, back::Back, random_token, sha256_hex};
 use crate::{
     domain::{
         client::{Client, GrantType},
@@ -58,37 +58,6 @@ pub enum AuthorizeOutcome {
     Login { fresh: bool },
     /// Ask the employee whether the client may have these scopes.
     Consent { client_name: String, scope: Grant },
-}
-
-/// Where a client is sent back to, with `state` and RFC 9207's `iss` on every answer.
-struct Back<'a> {
-    redirect_uri: &'a str,
-    state: Option<&'a str>,
-    issuer: &'a str,
-}
-
-impl Back<'_> {
-    fn with(&self, pairs: &[(&str, &str)]) -> AuthorizeOutcome {
-        let mut url = match url::Url::parse(self.redirect_uri) {
-            Ok(url) => url,
-            Err(_) => return AuthorizeOutcome::ErrorPage("The redirect URI is not valid"),
-        };
-        {
-            let mut query = url.query_pairs_mut();
-            for (name, value) in pairs {
-                query.append_pair(name, value);
-            }
-            if let Some(state) = self.state {
-                query.append_pair("state", state);
-            }
-            query.append_pair("iss", self.issuer);
-        }
-        AuthorizeOutcome::Redirect(url.into())
-    }
-
-    fn error(&self, error: &str, description: &str) -> AuthorizeOutcome {
-        self.with(&[("error", error), ("error_description", description)])
-    }
 }
 
 /// The longest `nonce` kept (it goes into the ID token).

@@ -4,6 +4,7 @@
 //! registered [`Client`] over; nothing here knows HTTP.
 
 mod authorize;
+mod back;
 mod client_credentials;
 mod code;
 mod id_token;

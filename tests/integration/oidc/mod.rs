@@ -2,7 +2,9 @@
 //! refusals, consent, logout and two instances. (The out-of-process relying parties, Authlib
 //! and openid-client, are in `tests/oidc/`.)
 
+pub mod codes;
 pub mod consent;
+pub mod discovery;
 pub mod flow;
 pub mod helpers;
 pub mod logout;
