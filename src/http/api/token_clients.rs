@@ -91,7 +91,11 @@ pub async fn refreshing(
         return Ok(None);
     };
     let secret = credentials.secret.as_ref();
-    match state.clients.authenticate(&credentials.client_id, secret).await {
+    match state
+        .clients
+        .authenticate(&credentials.client_id, secret)
+        .await
+    {
         Ok(client) => Ok(Some(client.client_id)),
         Err(ClientAuthError::Unknown) => Ok(None),
         Err(error) => Err(error.into()),

@@ -31,11 +31,19 @@ async fn both_documents_describe_the_provider(db: Db) {
     }
     assert_eq!(meta["response_types_supported"], json!(["code"]));
     assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
-    assert_eq!(meta["id_token_signing_alg_values_supported"], json!(["ES256", "RS256"]));
+    assert_eq!(
+        meta["id_token_signing_alg_values_supported"],
+        json!(["ES256", "RS256"])
+    );
     assert_eq!(meta["subject_types_supported"], json!(["public"]));
     assert_eq!(
         meta["grant_types_supported"],
-        json!(["authorization_code", "refresh_token", "client_credentials", "password"])
+        json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "password"
+        ])
     );
     assert_eq!(
         meta["token_endpoint_auth_methods_supported"],
@@ -43,10 +51,29 @@ async fn both_documents_describe_the_provider(db: Db) {
     );
     assert_eq!(
         meta["scopes_supported"],
-        json!(["openid", "profile", "email", "offline_access", "me", "directory", "manager", "hr", "admin"])
+        json!([
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+            "me",
+            "directory",
+            "manager",
+            "hr",
+            "admin"
+        ])
     );
     let claims = meta["claims_supported"].as_array().unwrap();
-    for claim in ["sub", "auth_time", "nonce", "at_hash", "amr", "sid", "employee_number", "manager"] {
+    for claim in [
+        "sub",
+        "auth_time",
+        "nonce",
+        "at_hash",
+        "amr",
+        "sid",
+        "employee_number",
+        "manager",
+    ] {
         assert!(claims.contains(&json!(claim)), "{claim}");
     }
 }
