@@ -1,6 +1,8 @@
 //! `GET /logout` (RP-Initiated Logout 1.0): an application sends the browser here to log the
 //! employee out; the OIDC service decides, this answers with the redirect, the login page or
-//! the error page, and clears the login cookies.
+//! the error page, and clears the login cookies. Without an `id_token_hint` nothing proves that
+//! an application of ours asked (a link on any site could), so the employee is asked first
+//! (§2: the provider should ask), with a form that posts to `POST /logout`.
 
 use askama::Template;
 use axum::{
@@ -27,6 +29,10 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct ConfirmPage;
+
 fn error_page(message: &str) -> Response {
     let heading = "Cannot log out from this application";
     render(StatusCode::BAD_REQUEST, &ErrorPage { heading, message })
@@ -38,13 +44,13 @@ async fn end(
     token: Result<SignedToken, Error>,
     origin: &Origin,
 ) -> Result<Response, Error> {
-    let hint = match params.id_token_hint.as_deref() {
-        Some(hint) => match state.oidc.verify_hint(hint).await {
-            Some(claims) => Some(claims),
-            None => return Ok(error_page("The id_token_hint is not one of ours")),
-        },
-        None => None,
+    let Some(hint) = params.id_token_hint.as_deref() else {
+        return Ok(render(StatusCode::OK, &ConfirmPage));
     };
+    let Some(hint) = state.oidc.verify_hint(hint).await else {
+        return Ok(error_page("The id_token_hint is not one of ours"));
+    };
+    let hint = Some(hint);
     let client_id = hint
         .as_ref()
         .map(|hint| hint.aud.clone())
