@@ -35,11 +35,27 @@ async fn logout_ends_the_session_and_goes_back(db: Db) {
     let (access, id_token) = sign_in().await;
 
     // Without a hint, nothing proves an application asked: the employee is asked, nothing ends.
-    let asked = browse(&app, &format!("/logout?post_logout_redirect_uri={LOGGED_OUT}"), Some(&cookie)).await;
+    let asked = browse(
+        &app,
+        &format!("/logout?post_logout_redirect_uri={LOGGED_OUT}"),
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(asked.status, StatusCode::OK);
     assert!(asked.header("location").is_none());
-    assert!(asked.text().contains(r#"<form method="post" action="/logout">"#), "{}", asked.text());
-    assert_eq!(send(&app, with_bearer(get("/users/me"), &cookie)).await.status, StatusCode::OK);
+    assert!(
+        asked
+            .text()
+            .contains(r#"<form method="post" action="/logout">"#),
+        "{}",
+        asked.text()
+    );
+    assert_eq!(
+        send(&app, with_bearer(get("/users/me"), &cookie))
+            .await
+            .status,
+        StatusCode::OK
+    );
 
     let evil = format!(
         "/logout?{}",
