@@ -83,6 +83,16 @@ pub async fn revoke(
     Ok(StatusCode::OK.into_response())
 }
 
+/// A `401` of introspection: no valid admin token, or a registered client's authentication
+/// failed (for the document: the body is one of the two).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IntrospectionRefused {
+    Token(Detail),
+    Client(OAuthError),
+}
+
 /// What introspection answers (RFC 7662 §2.2): `{"active": false}` alone, or the token's claims.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Introspection {
@@ -117,7 +127,7 @@ pub struct Introspection {
     responses(
         (status = 200, description = "`{\"active\": false}` for a token that does not work (unknown, forged, expired, spent, session ended); else its claims", body = Introspection),
         (status = 400, description = "invalid_request: no `token`, or a field given twice", body = OAuthError),
-        (status = 401, description = "No valid token, or a client's authentication failed (`invalid_client`)", body = Detail, headers(("WWW-Authenticate" = String))),
+        (status = 401, description = "No valid admin token (`{\"detail\"}`), or a client's authentication failed (RFC 6749 §5.2 `invalid_client`)", body = IntrospectionRefused, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The caller's token lacks `admin`", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 415, description = "Content type other than form or JSON", body = Detail),
         (status = 503, description = "Database unavailable", body = Detail),

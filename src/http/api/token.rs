@@ -118,6 +118,8 @@ fn outcome_of(login: &Result<Login, LoginError>) -> LoginOutcome {
         (status = 303, description = "Browser form: logged in, redirected with the login cookie",
          headers(("Location" = String), ("Set-Cookie" = String))),
         (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant (wrong password, inactive user, unknown, spent or expired refresh token), unsupported_grant_type or invalid_scope (a browser gets the login page)", body = OAuthError),
+        (status = 401, description = "invalid_client: a registered client's authentication failed (`authorization_code`, `client_credentials`, or a client's `refresh_token`)", body = OAuthError,
+         headers(("WWW-Authenticate" = String, description = "Basic realm=\"employees\""))),
         (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`, or an `Origin` of another site): login CSRF is refused", body = Detail),
         (status = 408, description = "The declared body did not arrive in time", body = Detail),
         (status = 413, description = "Request body too large", body = Detail),
