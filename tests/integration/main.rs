@@ -7,6 +7,5 @@ mod common;
 
 mod api;
 mod db;
-mod oidc;
 mod ops;
 mod pages;

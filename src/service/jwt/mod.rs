@@ -96,18 +96,7 @@ impl JwtKeys {
         sid: &str,
         client_id: &str,
     ) -> Result<(String, Claims), Error> {
-        let now = self.clock().now();
-        let claims = Claims {
-            sub: emp_no.to_string(),
-            iat: now,
-            exp: now + i64::try_from(self.settings.lifetime.as_secs()).unwrap_or(i64::MAX / 2),
-            jti: uuid::Uuid::new_v4().to_string(),
-            iss: self.settings.issuer.clone(),
-            aud: self.settings.audience.clone(),
-            client_id: Some(client_id.to_owned()),
-            scope: Some(scope.to_owned()),
-            sid: sid.to_owned(),
-        };
+        let claims = self.claims(emp_no.to_string(), scope, sid.to_owned(), client_id);
         let token = self.sign(KeyAlg::Es256, ACCESS_TOKEN_TYPE, &claims)?;
         Ok((token, claims))
     }
@@ -115,9 +104,16 @@ impl JwtKeys {
     /// Signs a client's own access token (client credentials): `sub` and `client_id` are the
     /// client, and its `sid` names the client, whose registration it lives by.
     pub fn issue_for_client(&self, client_id: &str, scope: &str) -> Result<String, Error> {
+        let sid = format!("{CLIENT_SID_PREFIX}{client_id}");
+        let claims = self.claims(client_id.to_owned(), scope, sid, client_id);
+        self.sign(KeyAlg::Es256, ACCESS_TOKEN_TYPE, &claims)
+    }
+
+    /// The claims of a new access token, issued now for the configured lifetime.
+    fn claims(&self, sub: String, scope: &str, sid: String, client_id: &str) -> Claims {
         let now = self.clock().now();
-        let claims = Claims {
-            sub: client_id.to_owned(),
+        Claims {
+            sub,
             iat: now,
             exp: now + i64::try_from(self.settings.lifetime.as_secs()).unwrap_or(i64::MAX / 2),
             jti: uuid::Uuid::new_v4().to_string(),
@@ -125,9 +121,8 @@ impl JwtKeys {
             aud: self.settings.audience.clone(),
             client_id: Some(client_id.to_owned()),
             scope: Some(scope.to_owned()),
-            sid: format!("{CLIENT_SID_PREFIX}{client_id}"),
-        };
-        self.sign(KeyAlg::Es256, ACCESS_TOKEN_TYPE, &claims)
+            sid,
+        }
     }
 
     /// Signs `claims` with the active key of `alg`, naming its `kid` and `typ` in the header.

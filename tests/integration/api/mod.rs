@@ -21,6 +21,7 @@ pub mod keys;
 pub mod lockout;
 pub mod my_sessions;
 pub mod names;
+pub mod oidc;
 pub mod paging;
 pub mod passwords;
 pub mod profiles;

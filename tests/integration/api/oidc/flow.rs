@@ -92,17 +92,13 @@ async fn a_confidential_client_logs_an_employee_in(db: Db) {
         StatusCode::BAD_REQUEST,
         "not without the client"
     );
-    let basic = base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        format!("{}:{}", client.id, client.secret.as_deref().unwrap()),
+    let request = with_basic(
+        form(
+            "/token",
+            &format!("grant_type=refresh_token&refresh_token={refresh}"),
+        ),
+        &client,
     );
-    let mut request = form(
-        "/token",
-        &format!("grant_type=refresh_token&refresh_token={refresh}"),
-    );
-    request
-        .headers_mut()
-        .insert("authorization", format!("Basic {basic}").parse().unwrap());
     let rotated = send(&app, request).await;
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text());
     assert_eq!(

@@ -125,16 +125,8 @@ pub async fn redeem(app: &Router, client: &Registered, code: &str, verifier: &st
         ("code_verifier", verifier),
     ])
     .unwrap();
-    let mut request = form("/token", &body);
     match &client.secret {
-        Some(secret) => {
-            let basic =
-                base64::engine::general_purpose::STANDARD.encode(format!("{}:{secret}", client.id));
-            request
-                .headers_mut()
-                .insert("authorization", format!("Basic {basic}").parse().unwrap());
-            send(app, request).await
-        }
+        Some(_) => send(app, with_basic(form("/token", &body), client)).await,
         None => {
             send(
                 app,
@@ -143,6 +135,23 @@ pub async fn redeem(app: &Router, client: &Registered, code: &str, verifier: &st
             .await
         }
     }
+}
+
+/// `request` with the client's credentials in `Authorization: Basic` (client_secret_basic).
+pub fn with_basic(
+    mut request: axum::http::Request<axum::body::Body>,
+    client: &Registered,
+) -> axum::http::Request<axum::body::Body> {
+    let credentials = format!(
+        "{}:{}",
+        client.id,
+        client.secret.as_deref().unwrap_or_default()
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
+    request
+        .headers_mut()
+        .insert("authorization", format!("Basic {basic}").parse().unwrap());
+    request
 }
 
 /// Verifies an ID token with the published keys as a relying party would.

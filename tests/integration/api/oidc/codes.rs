@@ -92,17 +92,13 @@ async fn codes_are_bound_single_use_and_short_lived(db: Db) {
         StatusCode::UNAUTHORIZED
     );
     let refresh = first.json()["refresh_token"].as_str().unwrap().to_owned();
-    let basic = base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        format!("{}:{}", client.id, client.secret.as_deref().unwrap()),
+    let request = with_basic(
+        form(
+            "/token",
+            &format!("grant_type=refresh_token&refresh_token={refresh}"),
+        ),
+        &client,
     );
-    let mut request = form(
-        "/token",
-        &format!("grant_type=refresh_token&refresh_token={refresh}"),
-    );
-    request
-        .headers_mut()
-        .insert("authorization", format!("Basic {basic}").parse().unwrap());
     assert_eq!(
         send(&app, request).await.status,
         StatusCode::BAD_REQUEST,

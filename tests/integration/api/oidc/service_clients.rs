@@ -3,27 +3,11 @@
 //! authentication, each client only for its own tokens.
 
 use axum::{Router, http::StatusCode};
-use base64::{Engine, engine::general_purpose::STANDARD};
 use employees::db::Db;
 use serde_json::json;
 
 use super::helpers::*;
 use crate::common::*;
-
-fn with_basic(
-    mut request: axum::http::Request<axum::body::Body>,
-    client: &Registered,
-) -> axum::http::Request<axum::body::Body> {
-    let basic = STANDARD.encode(format!(
-        "{}:{}",
-        client.id,
-        client.secret.as_deref().unwrap_or_default()
-    ));
-    request
-        .headers_mut()
-        .insert("authorization", format!("Basic {basic}").parse().unwrap());
-    request
-}
 
 async fn client_token(app: &Router, client: &Registered, scope: &str) -> Reply {
     let body = format!("grant_type=client_credentials{scope}");
