@@ -12,6 +12,7 @@ pub mod health;
 pub mod hire;
 pub mod hr;
 pub mod logout;
+pub mod mfa;
 pub mod oauth;
 pub mod roles;
 pub mod sessions;
@@ -63,6 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users/me/sessions", get(sessions::list))
         .route("/users/me/sessions/{sid}", delete(sessions::end))
         .route("/users/me/password", post(sessions::change_password))
+        .route("/users/me/mfa", get(mfa::status))
+        .route("/users/me/mfa/totp", post(mfa::begin).delete(mfa::disable))
+        .route("/users/me/mfa/totp/confirm", post(mfa::confirm))
+        .route("/users/me/mfa/recovery-codes", post(mfa::recovery_codes))
         .route("/audit", get(audit::list))
         .route("/admin/clients", get(clients::list).post(clients::register))
         .route(
@@ -113,6 +118,11 @@ pub fn routes() -> Router<AppState> {
     sessions::list,
     sessions::end,
     sessions::change_password,
+    mfa::status,
+    mfa::begin,
+    mfa::confirm,
+    mfa::disable,
+    mfa::recovery_codes,
     audit::list,
     clients::list,
     clients::register,
