@@ -10,6 +10,7 @@ mod clients;
 mod database;
 mod http;
 mod keys;
+mod mail;
 mod oidc;
 mod policy;
 mod search;
@@ -21,6 +22,7 @@ pub use clients::{ClientAddArgs, ClientsArgs, ClientsCommand};
 pub use database::{Database, DatabaseTarget};
 pub use http::Http;
 pub use keys::{KeysArgs, KeysCommand};
+pub use mail::{Mail, MailTarget, RecoveryPolicy, redacted as redacted_smtp_url};
 pub use oidc::Oidc;
 pub use policy::{ConnectionLimits, Limits, LogFormat, SearchLimits, SessionPolicy};
 pub use search::Search;
@@ -108,6 +110,8 @@ pub struct Config {
     #[command(flatten)]
     pub oidc: Oidc,
     #[command(flatten)]
+    pub mail: Mail,
+    #[command(flatten)]
     pub search: Search,
     #[command(flatten)]
     pub seeding: Seeding,
@@ -138,6 +142,7 @@ impl Config {
         self.database()?;
         self.http.validate()?;
         self.oidc.validate()?;
+        self.mail.validate()?;
         let (bind, metrics) = (self.http.bind_addr, self.telemetry.metrics_bind_addr);
         if let MetricsAddress::At(metrics) = metrics
             && metrics.port() == bind.port()

@@ -9,6 +9,8 @@ pub mod directory;
 pub mod employees;
 pub mod hr;
 pub mod idempotency;
+pub mod outbox;
+pub mod password_resets;
 pub mod refresh;
 pub mod roles;
 pub mod seed;

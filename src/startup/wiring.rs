@@ -6,7 +6,7 @@ use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use crate::{
     clock::Clock,
-    config::{Config, Limits, MetricsAddress, SearchLimits, SessionPolicy},
+    config::{Config, Limits, MetricsAddress, RecoveryPolicy, SearchLimits, SessionPolicy},
     db::Db,
     error::Error,
     service::{
@@ -18,6 +18,7 @@ use crate::{
         jwt::{JwtKeys, TokenSettings},
         keys::{KeyPolicy, KeyRing},
         oidc::OidcService,
+        recovery::RecoveryService,
         sessions::{RefreshKey, SessionService},
     },
     state::{AppState, Services, WebSettings},
@@ -45,6 +46,8 @@ pub struct Wiring {
     pub trusted_proxies: Vec<IpAddr>,
     pub limits: Limits,
     pub search_limits: SearchLimits,
+    /// Reset links: their lifetime and the request limits (their base is `issuer`).
+    pub recovery: RecoveryPolicy,
     /// Whether metrics are recorded (`METRICS_BIND_ADDR` not `off`).
     pub metrics: bool,
     /// Tests only: where logins are held (see [`LoginPause`]).
@@ -71,6 +74,7 @@ impl Wiring {
             trusted_proxies: config.http.trusted_proxies.clone(),
             limits: config.http.limits(),
             search_limits: config.search.limits(),
+            recovery: config.mail.recovery_policy(),
             metrics: matches!(config.telemetry.metrics_bind_addr, MetricsAddress::At(_)),
             login_pause: None,
         }
@@ -139,6 +143,14 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         audit: AuditService::new(db.clone(), secret),
         clients: ClientService::new(db.clone(), wiring.clock.clone(), metrics.clone()),
         oidc,
+        recovery: RecoveryService::new(
+            db.clone(),
+            wiring.clock.clone(),
+            wiring.recovery,
+            wiring.issuer.clone(),
+            wiring.bcrypt_cost,
+            metrics.clone(),
+        ),
         metrics,
     };
     Ok(AppState::new(db, services, web, wiring.limits))

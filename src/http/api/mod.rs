@@ -13,6 +13,7 @@ pub mod hire;
 pub mod hr;
 pub mod logout;
 pub mod oauth;
+pub mod password_reset;
 pub mod roles;
 pub mod sessions;
 pub mod token;
@@ -63,6 +64,14 @@ pub fn routes() -> Router<AppState> {
         .route("/users/me/sessions", get(sessions::list))
         .route("/users/me/sessions/{sid}", delete(sessions::end))
         .route("/users/me/password", post(sessions::change_password))
+        .route(
+            "/password-reset",
+            get(pages::password_reset::request_page).post(password_reset::request),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(pages::password_reset::reset_page).post(password_reset::reset),
+        )
         .route("/audit", get(audit::list))
         .route("/admin/clients", get(clients::list).post(clients::register))
         .route(
@@ -113,6 +122,8 @@ pub fn routes() -> Router<AppState> {
     sessions::list,
     sessions::end,
     sessions::change_password,
+    password_reset::request,
+    password_reset::reset,
     audit::list,
     clients::list,
     clients::register,
