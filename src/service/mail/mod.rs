@@ -11,7 +11,10 @@ use std::{sync::Arc, time::Duration};
 
 use lettre::{
     Message,
-    message::{Mailbox, header::ContentType},
+    message::{
+        Body, Mailbox,
+        header::{ContentTransferEncoding, ContentType},
+    },
 };
 use tokio::sync::Notify;
 
@@ -121,12 +124,20 @@ impl Sender {
             .recipient
             .parse()
             .map_err(|_| refused("the recipient is not an address".to_owned()))?;
+        // A file is read by people: its text stays as written (the link whole on its line).
+        // Over SMTP lettre picks the encoding (quoted-printable for lines over 76 characters).
+        let body = if self.mailer.keeps_text_as_written() {
+            Body::new_with_encoding(message.body.clone(), ContentTransferEncoding::Binary)
+                .unwrap_or_else(Body::new)
+        } else {
+            Body::new(message.body.clone())
+        };
         let email = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(message.subject.clone())
             .header(ContentType::TEXT_PLAIN)
-            .body(message.body.clone())
+            .body(body)
             .map_err(|error| refused(error.to_string()))?;
         self.mailer.send(email).await
     }

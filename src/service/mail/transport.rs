@@ -68,6 +68,11 @@ impl Mailer {
         }
     }
 
+    /// Whether messages are kept as files (read by people) rather than sent.
+    pub fn keeps_text_as_written(&self) -> bool {
+        matches!(self, Self::Files { .. })
+    }
+
     /// Where messages go, for the log.
     pub fn describe(&self) -> String {
         match self {
