@@ -49,10 +49,20 @@ where
                 .await
                 .map(|Form(body)| Self(body))
                 .map_err(|rejection| unreadable(rejection.status())),
-            Some("application/json") => Json::<T>::from_request(request, state)
-                .await
-                .map(|Json(body)| Self(body))
-                .map_err(|rejection| unreadable(rejection.status())),
+            // Read as a JSON value first: a syntax error's message names a position, never a
+            // value, should axum log the rejection; the typed read's error (which would quote
+            // a password sent as a number) is dropped here.
+            Some("application/json") => {
+                let Json(value) = Json::<serde_json::Value>::from_request(request, state)
+                    .await
+                    .map_err(|rejection| unreadable(rejection.status()))?;
+                if !value.is_object() {
+                    return Err(unreadable(StatusCode::UNPROCESSABLE_ENTITY));
+                }
+                serde_json::from_value(value)
+                    .map(Self)
+                    .map_err(|_| unreadable(StatusCode::UNPROCESSABLE_ENTITY))
+            }
             _ => Err(Error::UnsupportedMediaType),
         }
     }
