@@ -10,6 +10,7 @@ mod clients;
 mod database;
 mod http;
 mod keys;
+mod mail;
 mod mfa;
 mod oidc;
 mod policy;
@@ -22,6 +23,7 @@ pub use clients::{ClientAddArgs, ClientsArgs, ClientsCommand};
 pub use database::{Database, DatabaseTarget};
 pub use http::Http;
 pub use keys::{KeysArgs, KeysCommand};
+pub use mail::{Mail, MailTarget, RecoveryPolicy, redacted as redacted_smtp_url};
 pub use mfa::{Mfa, MfaPolicy};
 pub use oidc::Oidc;
 pub use policy::{ConnectionLimits, Limits, LogFormat, SearchLimits, SessionPolicy};
@@ -112,6 +114,8 @@ pub struct Config {
     #[command(flatten)]
     pub mfa: Mfa,
     #[command(flatten)]
+    pub mail: Mail,
+    #[command(flatten)]
     pub search: Search,
     #[command(flatten)]
     pub seeding: Seeding,
@@ -143,6 +147,7 @@ impl Config {
         self.http.validate()?;
         self.oidc.validate()?;
         self.mfa.validate()?;
+        self.mail.validate()?;
         let (bind, metrics) = (self.http.bind_addr, self.telemetry.metrics_bind_addr);
         if let MetricsAddress::At(metrics) = metrics
             && metrics.port() == bind.port()

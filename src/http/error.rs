@@ -20,6 +20,7 @@ use crate::{
         directory::DirectoryError,
         hr::HrError,
         mfa::MfaError,
+        recovery::{ResetError, ResetRequestError},
         sessions::RefreshError,
     },
 };
@@ -364,6 +365,48 @@ impl From<PasswordChangeError> for Error {
                 Error::TooManyAttempts { retry_after_secs }
             }
             PasswordChangeError::Internal(error) => error,
+        }
+    }
+}
+
+impl From<ResetError> for Error {
+    /// A link that cannot be used is `400`, saying why.
+    fn from(error: ResetError) -> Self {
+        match error {
+            ResetError::Internal(error) => error,
+            refused => Error::BadRequest(reset_refusal(&refused).to_owned()),
+        }
+    }
+}
+
+/// The words that say why a reset link cannot be used (the page shows them too).
+pub fn reset_refusal(error: &ResetError) -> &'static str {
+    match error {
+        ResetError::Used => "This password reset link was used already: ask for a new one.",
+        ResetError::Expired => "This password reset link has expired: ask for a new one.",
+        ResetError::Unknown | ResetError::Internal(_) => {
+            "This password reset link is unknown: check that it was copied whole, or ask for a new one."
+        }
+    }
+}
+
+/// The words of a reset request refused for its address's limit.
+pub const RESET_REQUESTS_THROTTLED: &str =
+    "Too many password reset requests from this address: try again later.";
+
+impl IntoResponse for ResetRequestError {
+    /// The address's limit is `429` with `Retry-After`.
+    fn into_response(self) -> Response {
+        match self {
+            ResetRequestError::Throttled { retry_after_secs } => {
+                let mut response = detail(StatusCode::TOO_MANY_REQUESTS, RESET_REQUESTS_THROTTLED);
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_secs.max(1)),
+                );
+                response
+            }
+            ResetRequestError::Internal(error) => error.into_response(),
         }
     }
 }

@@ -6,6 +6,10 @@ use crate::{
     dispatch,
 };
 
+/// No budget kept in the table refills over longer than this (the password reset limits count
+/// per hour): a bucket idle this long is full again whatever its rules, and may be pruned.
+pub const LONGEST_REFILL_MS: i64 = 3_600_000;
+
 /// The budget's rules, for one reservation.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules {

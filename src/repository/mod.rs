@@ -10,6 +10,8 @@ pub mod employees;
 pub mod hr;
 pub mod idempotency;
 pub mod mfa;
+pub mod outbox;
+pub mod password_resets;
 pub mod refresh;
 pub mod roles;
 pub mod seed;

@@ -111,7 +111,7 @@ impl Attempt {
 }
 
 /// A key's bucket id: the SHA-256 of the key (hex), so that the table holds no email.
-fn bucket(kind: &str, key: &str) -> String {
+pub(crate) fn bucket(kind: &str, key: &str) -> String {
     Sha256::digest(format!("{kind}:{key}").as_bytes())
         .iter()
         .map(|byte| format!("{byte:02x}"))
@@ -250,10 +250,12 @@ impl LoginThrottle {
         }
     }
 
-    /// Deletes buckets that are full again and trust that expired (housekeeping).
+    /// Deletes buckets that are full again and trust that expired (housekeeping). The table
+    /// also holds the password reset budgets, which refill over an hour.
     async fn prune(&self) {
         let now_ms = self.clock.now_ms();
-        let full_after_ms = (self.capacity / self.per_second * 1000.0).ceil() as i64;
+        let full_after_ms = ((self.capacity / self.per_second * 1000.0).ceil() as i64)
+            .max(budgets::LONGEST_REFILL_MS);
         if let Err(error) =
             budgets::prune(&self.db, now_ms - full_after_ms, now_ms, self.clock.now()).await
         {

@@ -12,16 +12,21 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::{
-    config::{Command, Config, DatabaseTarget, MetricsAddress, SeedArgs},
+    config::{Command, Config, ConfigError, DatabaseTarget, MetricsAddress, SeedArgs},
     db::{Db, PoolSettings},
     error::Error,
     seeding::{self, DefaultPassword, backfill, generator},
-    service::housekeeping::Housekeeping,
+    service::{
+        housekeeping::Housekeeping,
+        mail::{Mailer, Sender, TransportError},
+    },
     state::AppState,
 };
 
 /// How often each instance deletes sessions and idempotency keys that no longer count.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(10 * 60);
+/// How often each instance's mail sender looks for due messages (at once for its own).
+const MAIL_POLL_EVERY: Duration = Duration::from_secs(5);
 
 /// Runs one subcommand to completion.
 pub async fn run(config: Config, command: Command) -> Result<(), Error> {
@@ -139,6 +144,9 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     }
     let housekeeping = Housekeeping::new(state.db.clone(), state.auth.jwt().clock().clone());
     tokio::spawn(housekeeping.run_forever(HOUSEKEEPING_EVERY));
+    let sender = mail_sender(&config, &state)?;
+    tracing::info!(to = %sender.describe(), "mail (password reset links) goes to");
+    tokio::spawn(sender.run_forever(MAIL_POLL_EVERY));
     tokio::spawn(maintain_keys_forever(
         state.auth.jwt_arc(),
         config.oidc.jwks_max_age(),
@@ -153,6 +161,26 @@ async fn serve(config: Config, db: Db) -> Result<(), Error> {
     .await;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// The outbox's sender: SMTP_URL's server, or files in MAIL_DIR (made if missing).
+fn mail_sender(config: &Config, state: &AppState) -> Result<Sender, Error> {
+    let mailer = Mailer::new(&config.mail.target()).map_err(|error| match error {
+        TransportError::SmtpUrl(_) => ConfigError::new("SMTP_URL", error.to_string()),
+        TransportError::MailDir(..) => ConfigError::new("MAIL_DIR", error.to_string()),
+    })?;
+    let from = config
+        .mail
+        .smtp_from
+        .parse()
+        .map_err(|_| ConfigError::new("SMTP_FROM", "must be an address or `Name <address>`"))?;
+    Ok(Sender::new(
+        state.db.clone(),
+        state.auth.jwt().clock().clone(),
+        mailer,
+        from,
+        state.recovery.queued(),
+    ))
 }
 
 /// Makes due keys and reloads the set on every instance, often enough that a successor made by

@@ -6,7 +6,9 @@ use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use crate::{
     clock::Clock,
-    config::{Config, Limits, MetricsAddress, MfaPolicy, SearchLimits, SessionPolicy},
+    config::{
+        Config, Limits, MetricsAddress, MfaPolicy, RecoveryPolicy, SearchLimits, SessionPolicy,
+    },
     db::Db,
     error::Error,
     service::{
@@ -19,6 +21,7 @@ use crate::{
         keys::{KeyPolicy, KeyRing},
         mfa::MfaService,
         oidc::OidcService,
+        recovery::RecoveryService,
         sessions::{RefreshKey, SessionService},
     },
     state::{AppState, Services, WebSettings},
@@ -48,6 +51,8 @@ pub struct Wiring {
     pub trusted_proxies: Vec<IpAddr>,
     pub limits: Limits,
     pub search_limits: SearchLimits,
+    /// Reset links: their lifetime and the request limits (their base is `issuer`).
+    pub recovery: RecoveryPolicy,
     /// Whether metrics are recorded (`METRICS_BIND_ADDR` not `off`).
     pub metrics: bool,
     /// Tests only: where logins are held (see [`LoginPause`]).
@@ -75,6 +80,7 @@ impl Wiring {
             trusted_proxies: config.http.trusted_proxies.clone(),
             limits: config.http.limits(),
             search_limits: config.search.limits(),
+            recovery: config.mail.recovery_policy(),
             metrics: matches!(config.telemetry.metrics_bind_addr, MetricsAddress::At(_)),
             login_pause: None,
         }
@@ -150,6 +156,14 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         audit: AuditService::new(db.clone(), secret),
         clients: ClientService::new(db.clone(), wiring.clock.clone(), metrics.clone()),
         oidc,
+        recovery: RecoveryService::new(
+            db.clone(),
+            wiring.clock.clone(),
+            wiring.recovery,
+            wiring.issuer.clone(),
+            wiring.bcrypt_cost,
+            metrics.clone(),
+        ),
         metrics,
     };
     Ok(AppState::new(db, services, web, wiring.limits))

@@ -10,7 +10,7 @@ use axum::{
 pub use employees::startup::Wiring;
 use employees::{
     clock::Clock,
-    config::SearchLimits,
+    config::{RecoveryPolicy, SearchLimits},
     db::Db,
     seeding::DefaultPassword,
     service::{
@@ -103,6 +103,7 @@ pub fn wiring() -> Wiring {
         trusted_proxies: Vec::new(),
         limits: Limits::default(),
         search_limits: SearchLimits::default(),
+        recovery: RecoveryPolicy::default(),
         metrics: true,
         login_pause: None,
     }

@@ -14,6 +14,7 @@ pub mod hr;
 pub mod logout;
 pub mod mfa;
 pub mod oauth;
+pub mod password_reset;
 pub mod roles;
 pub mod sessions;
 pub mod token;
@@ -68,6 +69,14 @@ pub fn routes() -> Router<AppState> {
         .route("/users/me/mfa/totp", post(mfa::begin).delete(mfa::disable))
         .route("/users/me/mfa/totp/confirm", post(mfa::confirm))
         .route("/users/me/mfa/recovery-codes", post(mfa::recovery_codes))
+        .route(
+            "/password-reset",
+            get(pages::password_reset::request_page).post(password_reset::request),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(pages::password_reset::reset_page).post(password_reset::reset),
+        )
         .route("/audit", get(audit::list))
         .route("/admin/clients", get(clients::list).post(clients::register))
         .route(
@@ -123,6 +132,8 @@ pub fn routes() -> Router<AppState> {
     mfa::confirm,
     mfa::disable,
     mfa::recovery_codes,
+    password_reset::request,
+    password_reset::reset,
     audit::list,
     clients::list,
     clients::register,

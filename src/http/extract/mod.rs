@@ -6,4 +6,5 @@ pub mod browser;
 pub mod client;
 pub mod client_auth;
 pub mod cookies;
+pub mod form_or_json;
 pub mod search_query;

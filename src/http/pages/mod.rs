@@ -7,6 +7,7 @@ pub mod directory;
 pub mod end_session;
 pub mod hr;
 pub mod login;
+pub mod password_reset;
 pub mod status;
 
 use axum::{
@@ -42,5 +43,10 @@ pub fn routes() -> Router<AppState> {
 
 /// The documentation of the pages in [`routes`] that the OpenAPI document lists.
 #[derive(OpenApi)]
-#[openapi(paths(login::login, login::home))]
+#[openapi(paths(
+    login::login,
+    login::home,
+    password_reset::request_page,
+    password_reset::reset_page
+))]
 pub struct Paths;

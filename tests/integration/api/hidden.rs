@@ -24,10 +24,10 @@ use tracing_subscriber::{
 use crate::{api::directory::token_for, common::*};
 
 /// The statements each probed request ran: its request id → (statement, rows returned).
-type Seen = Arc<Mutex<HashMap<String, Vec<(String, u64)>>>>;
+pub(crate) type Seen = Arc<Mutex<HashMap<String, Vec<(String, u64)>>>>;
 
 /// Only requests whose id starts with this are recorded (other tests run alongside).
-const PROBE: &str = "hidden-probe-";
+pub(crate) const PROBE: &str = "hidden-probe-";
 
 /// The request id a `request` span was opened with.
 struct RequestId(String);
@@ -104,7 +104,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Statements {
 
 /// The process's one capture (a global subscriber: SQLite runs statements on threads of its own,
 /// which a thread-local one would not see).
-fn seen() -> Seen {
+pub(crate) fn seen() -> Seen {
     static SEEN: OnceLock<Seen> = OnceLock::new();
     SEEN.get_or_init(|| {
         let seen = Seen::default();

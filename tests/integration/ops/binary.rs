@@ -280,3 +280,29 @@ async fn clients_that_never_finish_their_headers_are_cut_off() {
     );
     service.stop();
 }
+
+/// A mail setting that cannot be used stops the start naming its variable; the SMTP password
+/// is never printed.
+#[test]
+fn bad_mail_configuration_is_named_without_its_password() {
+    let url = "http://mailer:hunter2-secret@mail.example.com";
+    let stderr = run_expecting_failure(&[("SMTP_URL", url)], &["migrate"]);
+    assert!(stderr.contains("SMTP_URL"), "{stderr}");
+    assert!(!stderr.contains("hunter2-secret"), "{stderr}");
+    let stderr = run_expecting_failure(&[("SMTP_FROM", "not an address")], &["migrate"]);
+    assert!(stderr.contains("SMTP_FROM"), "{stderr}");
+}
+
+/// `serve` says where mail goes: the SMTP server without its credentials, or MAIL_DIR (made).
+#[tokio::test]
+async fn the_log_says_where_mail_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = [("SMTP_URL", "smtps://mailer:hunter2-secret@127.0.0.1:2525")];
+    let stderr = Service::start(dir.path(), &smtp).await.stop();
+    assert!(stderr.contains("smtps://127.0.0.1:2525"), "{stderr}");
+    assert!(!stderr.contains("hunter2-secret"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = Service::start(dir.path(), &[]).await.stop();
+    assert!(stderr.contains("files in ./mail"), "{stderr}");
+    assert!(dir.path().join("mail").is_dir());
+}

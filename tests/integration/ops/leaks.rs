@@ -111,7 +111,7 @@ async fn logs_hold_no_secret(db: Db, format: LogFormat) {
     let guard = tracing::subscriber::set_default(subscriber);
     // Parallel tests register callsites under other dispatchers; recompute who listens.
     tracing::callsite::rebuild_interest_cache();
-    let app = employees::app(state(db).await);
+    let app = employees::app(state(db.clone()).await);
     let good = format!("username={BEHAI}&password={PASSWORD}");
     let login = send(&app, form("/token", &good)).await.json();
     let token = login["access_token"].as_str().unwrap().to_owned();
@@ -169,6 +169,45 @@ async fn logs_hold_no_secret(db: Db, format: LogFormat) {
         ),
     )
     .await;
+    // Recovery by email: the request, a sender's pass (files), the link's page and its post.
+    let reply = send(
+        &app,
+        json("/password-reset", serde_json::json!({"email": PRANAV})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let body: String = employees::dispatch!(&db, pool => {
+        sqlx::query_scalar("SELECT body FROM mail_outbox ORDER BY id DESC LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let reset_token = crate::api::password_reset::token_in(&body);
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mailer = employees::service::mail::Mailer::new(&employees::config::MailTarget::Files(
+        mail_dir.path().to_owned(),
+    ))
+    .unwrap();
+    let sender = employees::service::mail::Sender::new(
+        db.clone(),
+        employees::clock::Clock::system(),
+        mailer,
+        "Employees <no-reply@example.com>".parse().unwrap(),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+    );
+    assert_eq!(sender.deliver_due().await.unwrap().sent, 1);
+    let link = format!("/password-reset/{reset_token}");
+    send(&app, get(&link)).await;
+    let numeric = serde_json::json!({"new_password": 9_876_543_210_u64});
+    assert_eq!(
+        send(&app, json(&link, numeric)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let new = serde_json::json!({"new_password": "Recovered-Secret-7"});
+    assert_eq!(
+        send(&app, json(&link, new)).await.status,
+        StatusCode::NO_CONTENT
+    );
     drop(guard);
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -201,6 +240,12 @@ async fn logs_hold_no_secret(db: Db, format: LogFormat) {
         assert!(!logs.contains(refresh.as_str()), "refresh token in logs");
     }
     assert!(!logs.contains("Renewed-Secret"), "new password in logs");
+    assert!(!logs.contains(&reset_token), "reset token in logs");
+    assert!(!logs.contains("Recovered-Secret"), "reset password in logs");
+    assert!(
+        !logs.contains("9876543210"),
+        "a password sent as a number in logs"
+    );
 }
 async fn text_logs_hold_no_secret(db: Db) {
     logs_hold_no_secret(db, LogFormat::Text).await;

@@ -10,6 +10,7 @@ pub mod keys_cli;
 pub mod layers;
 pub mod leaks;
 pub mod limits;
+pub mod mail;
 pub mod metrics;
 pub mod net;
 pub mod operations;

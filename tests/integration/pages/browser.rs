@@ -215,6 +215,8 @@ async fn on_a_phone(client: &Client, base: &str) -> Step<()> {
         "/directory/10198",
         "/departments",
         "/departments/d005",
+        "/password-reset",
+        "/password-reset/a-link-that-is-no-token",
     ] {
         cmd(client.goto(&format!("{base}{page}")).await)?;
         assert_eq!(

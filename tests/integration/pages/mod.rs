@@ -8,6 +8,7 @@ pub mod chromium;
 pub mod directory_pages;
 pub mod hr_pages;
 pub mod login_and_home;
+pub mod password_reset_pages;
 pub mod renewal;
 pub mod status;
 pub mod swagger_code;
