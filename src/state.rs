@@ -11,7 +11,7 @@ use crate::{
     db::Db,
     service::{
         audit::AuditService, auth::AuthService, clients::ClientService,
-        directory::DirectoryService, hr::HrService, oidc::OidcService,
+        directory::DirectoryService, hr::HrService, oidc::OidcService, passkeys::PasskeyService,
     },
     telemetry::metrics::Metrics,
 };
@@ -25,6 +25,7 @@ pub struct AppState {
     pub audit: Arc<AuditService>,
     pub clients: Arc<ClientService>,
     pub oidc: Arc<OidcService>,
+    pub passkeys: Arc<PasskeyService>,
     pub metrics: Metrics,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
@@ -39,6 +40,7 @@ pub struct Services {
     pub audit: AuditService,
     pub clients: ClientService,
     pub oidc: OidcService,
+    pub passkeys: PasskeyService,
     /// What the services and the layers record into (`Metrics::off()` for none).
     pub metrics: Metrics,
 }
@@ -53,6 +55,7 @@ impl AppState {
             audit: Arc::new(services.audit),
             clients: Arc::new(services.clients),
             oidc: Arc::new(services.oidc),
+            passkeys: Arc::new(services.passkeys),
             metrics: services.metrics,
             web: Arc::new(web),
             limits,

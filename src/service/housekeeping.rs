@@ -2,7 +2,7 @@
 //! instance, on a timer, rather than by the requests that happen to come by: sessions over for a
 //! day (their legacy refresh tokens go with them), idempotency keys past their 24 hours, and
 //! authorization codes a day past their minute (kept that long so that a replay is still
-//! recognised and ends its session).
+//! recognised and ends its session), and WebAuthn ceremonies past their minutes.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use crate::{
     clock::Clock,
     db::Db,
     error::Error,
-    repository::{codes, idempotency, sessions},
+    repository::{codes, idempotency, passkeys, sessions},
 };
 
 /// How long an ended or expired session stays listed for the audit's sake before it is deleted.
@@ -22,6 +22,7 @@ pub struct Swept {
     pub sessions: u64,
     pub idempotency_keys: u64,
     pub codes: u64,
+    pub ceremonies: u64,
 }
 
 pub struct Housekeeping {
@@ -42,10 +43,12 @@ impl Housekeeping {
         let idempotency_keys =
             idempotency::purge(&self.db, now - idempotency::LIFETIME_SECS).await?;
         let codes = codes::delete_expired(&self.db, now - ENDED_KEPT_SECS).await?;
+        let ceremonies = passkeys::delete_expired_ceremonies(&self.db, now).await?;
         Ok(Swept {
             sessions,
             idempotency_keys,
             codes,
+            ceremonies,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod hr;
 pub mod jwt;
 pub mod keys;
 pub mod oidc;
+pub mod passkeys;
 pub mod password;
 pub mod profiles;
 pub mod search_limits;

@@ -18,6 +18,7 @@ use crate::{
         jwt::{JwtKeys, TokenSettings},
         keys::{KeyPolicy, KeyRing},
         oidc::OidcService,
+        passkeys::PasskeyService,
         sessions::{RefreshKey, SessionService},
     },
     state::{AppState, Services, WebSettings},
@@ -127,6 +128,15 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
     };
     let sessions = Arc::new(sessions);
     let oidc = OidcService::new(db.clone(), jwt.clone(), sessions.clone());
+    // WebAuthn's relying party is PUBLIC_URL's host name (none for an IP address: passkeys off).
+    let passkeys = PasskeyService::new(
+        db.clone(),
+        wiring.clock.clone(),
+        &wiring.issuer,
+        sessions.clone(),
+        wiring.failures_per_minute,
+        config.attempt_wait,
+    );
     let mut auth = AuthService::new(db.clone(), jwt, sessions, config).await?;
     if let Some(pause) = wiring.login_pause {
         auth = auth.with_pause(pause);
@@ -139,6 +149,7 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         audit: AuditService::new(db.clone(), secret),
         clients: ClientService::new(db.clone(), wiring.clock.clone(), metrics.clone()),
         oidc,
+        passkeys,
         metrics,
     };
     Ok(AppState::new(db, services, web, wiring.limits))

@@ -13,6 +13,7 @@ pub mod hire;
 pub mod hr;
 pub mod logout;
 pub mod oauth;
+pub mod passkeys;
 pub mod roles;
 pub mod sessions;
 pub mod token;
@@ -63,6 +64,18 @@ pub fn routes() -> Router<AppState> {
         .route("/users/me/sessions", get(sessions::list))
         .route("/users/me/sessions/{sid}", delete(sessions::end))
         .route("/users/me/password", post(sessions::change_password))
+        .route(
+            "/users/me/passkeys/register/start",
+            post(passkeys::register_start),
+        )
+        .route(
+            "/users/me/passkeys/register/finish",
+            post(passkeys::register_finish),
+        )
+        .route("/users/me/passkeys", get(passkeys::list))
+        .route("/users/me/passkeys/{id}", delete(passkeys::remove))
+        .route("/passkeys/login/start", post(passkeys::login_start))
+        .route("/passkeys/login/finish", post(passkeys::login_finish))
         .route("/audit", get(audit::list))
         .route("/admin/clients", get(clients::list).post(clients::register))
         .route(
@@ -113,6 +126,12 @@ pub fn routes() -> Router<AppState> {
     sessions::list,
     sessions::end,
     sessions::change_password,
+    passkeys::register_start,
+    passkeys::register_finish,
+    passkeys::list,
+    passkeys::remove,
+    passkeys::login_start,
+    passkeys::login_finish,
     audit::list,
     clients::list,
     clients::register,

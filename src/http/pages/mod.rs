@@ -6,6 +6,7 @@ pub mod directory;
 pub mod end_session;
 pub mod hr;
 pub mod login;
+pub mod passkeys;
 pub mod status;
 
 use axum::{
@@ -27,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/", get(login::home))
         .route("/static/style.css", get(login::stylesheet))
+        .route("/static/passkeys.js", get(passkeys::script))
+        .route("/account/passkeys", get(passkeys::page))
         .route("/status", get(status::page))
         .route("/directory", get(directory::directory))
         .route("/directory/hire", get(hr::hire_page).post(hr::hire))

@@ -23,6 +23,7 @@ pub mod my_sessions;
 pub mod names;
 pub mod oidc;
 pub mod paging;
+pub mod passkeys;
 pub mod passwords;
 pub mod profiles;
 pub mod races;
