@@ -3,6 +3,7 @@
 //! shared by two instances and used once, expiry, forged and cloned answers, the budget.
 
 mod authenticator;
+mod authorize;
 mod refusals;
 
 use axum::{Router, body::Body, http::Request, http::StatusCode};
