@@ -12,9 +12,7 @@ fn message_of(error: &Error) -> String {
         Error::TooManyAttempts { retry_after_secs } => {
             format!("Too many failed sign-ins. Try again in {retry_after_secs} seconds.")
         }
-        Error::InvalidBody(_) | Error::OAuth(_) => {
-            "The passkey's answer could not be read: try again".to_owned()
-        }
+        Error::InvalidBody(_) => "The passkey's answer could not be read: try again".to_owned(),
         _ => "The sign-in could not be completed: try again".to_owned(),
     }
 }
@@ -59,7 +57,11 @@ pub async fn login_finish(
     };
     let next = body.next.clone();
     let outcome = async {
-        read?;
+        // Not an OAuth endpoint: a body that cannot be read is a plain `400` with a detail.
+        read.map_err(|error| match error {
+            Error::OAuth(refused) => Error::BadRequest(refused.error_description),
+            other => other,
+        })?;
         let ceremony = body
             .ceremony
             .ok_or_else(|| field_error("ceremony", "is required: a string"))?;
