@@ -69,9 +69,12 @@ async function register(form) {
   window.location.reload();
 }
 
-async function signIn(form) {
-  show("passkey-error", "");
-  const start = await post("/passkeys/login/start");
+// A sign-in (`/passkeys/login/…`) or, on the code page, the second step (`/passkeys/mfa/…`,
+// with the pending login's mfa_token): the answer goes in the form, which the browser submits.
+async function signIn(form, errorId, path) {
+  show(errorId, "");
+  const mfaToken = form.elements.mfa_token;
+  const start = await post(path + "/start", mfaToken ? { mfa_token: mfaToken.value } : {});
   const options = start.options.publicKey;
   options.challenge = bytesOf(options.challenge);
   for (const allowed of options.allowCredentials || []) allowed.id = bytesOf(allowed.id);
@@ -108,12 +111,16 @@ async function remove(button) {
 
 document.addEventListener("DOMContentLoaded", () => {
   const supported = Boolean(window.PublicKeyCredential && navigator.credentials);
-  const signInForm = document.getElementById("passkey-form");
-  if (signInForm) {
-    signInForm.hidden = !supported;
-    signInForm.addEventListener("submit", (event) => {
+  for (const [formId, errorId, path] of [
+    ["passkey-form", "passkey-error", "/passkeys/login"],
+    ["passkey-mfa-form", "passkey-mfa-error", "/passkeys/mfa"],
+  ]) {
+    const form = document.getElementById(formId);
+    if (!form) continue;
+    form.hidden = !supported;
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      signIn(signInForm).catch((error) => show("passkey-error", failure(error)));
+      signIn(form, errorId, path).catch((error) => show(errorId, failure(error)));
     });
   }
   const addForm = document.getElementById("passkey-add");
