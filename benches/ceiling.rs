@@ -141,6 +141,7 @@ async fn lookup(url: &str, connections: u32, seconds: u64) {
             ip: None,
             user_agent: Some("ceiling bench".to_owned()),
             client_id: None,
+            amr: "pwd".to_owned(),
         };
         employees::repository::sessions::insert(&mut tx, &session)
             .await

@@ -99,6 +99,8 @@ pub enum OAuthCode {
     InvalidClient,
     /// The client may not use this grant.
     UnauthorizedClient,
+    /// The password was right; a second factor is needed (`mfa_token` then the `mfa-otp` grant).
+    MfaRequired,
 }
 
 /// An RFC 6749 §5.2 error body.
@@ -107,6 +109,10 @@ pub struct OAuthError {
     pub error: OAuthCode,
     #[schema(example = "Incorrect username or password")]
     pub error_description: String,
+    /// With `mfa_required`: the token of the pending login (5 minutes, once), for the `mfa-otp`
+    /// grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<String>,
 }
 
 impl OAuthError {
@@ -114,6 +120,7 @@ impl OAuthError {
         Self {
             error,
             error_description: description.into(),
+            mfa_token: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod clients;
 mod database;
 mod http;
 mod keys;
+mod mfa;
 mod oidc;
 mod policy;
 mod search;
@@ -21,6 +22,7 @@ pub use clients::{ClientAddArgs, ClientsArgs, ClientsCommand};
 pub use database::{Database, DatabaseTarget};
 pub use http::Http;
 pub use keys::{KeysArgs, KeysCommand};
+pub use mfa::{Mfa, MfaPolicy};
 pub use oidc::Oidc;
 pub use policy::{ConnectionLimits, Limits, LogFormat, SearchLimits, SessionPolicy};
 pub use search::Search;
@@ -108,6 +110,8 @@ pub struct Config {
     #[command(flatten)]
     pub oidc: Oidc,
     #[command(flatten)]
+    pub mfa: Mfa,
+    #[command(flatten)]
     pub search: Search,
     #[command(flatten)]
     pub seeding: Seeding,
@@ -138,6 +142,7 @@ impl Config {
         self.database()?;
         self.http.validate()?;
         self.oidc.validate()?;
+        self.mfa.validate()?;
         let (bind, metrics) = (self.http.bind_addr, self.telemetry.metrics_bind_addr);
         if let MetricsAddress::At(metrics) = metrics
             && metrics.port() == bind.port()

@@ -6,7 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 /// Every action the trail records.
-pub const ACTIONS: [&str; 10] = [
+pub const ACTIONS: [&str; 16] = [
     "login.success",
     "login.failure",
     "employee.hire",
@@ -17,6 +17,12 @@ pub const ACTIONS: [&str; 10] = [
     "department.manager",
     "roles.change",
     "session.revoke",
+    "mfa.enable",
+    "mfa.disable",
+    "mfa.recovery_code",
+    "passkey.add",
+    "passkey.remove",
+    "password.reset",
 ];
 
 /// One entry.

@@ -1,5 +1,6 @@
 //! Domain types: the rows of test_db as the seeders write them, and what the services read back.
 
+pub mod amr;
 pub mod audit;
 pub mod client;
 pub mod directory;

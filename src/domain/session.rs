@@ -33,6 +33,8 @@ pub struct Session {
     /// The registered client the session was started for (code flow); `None` for our own
     /// password logins.
     pub client_id: Option<String>,
+    /// How the employee authenticated (RFC 8176, stored space separated: see [`crate::domain::amr::Amr`]).
+    pub amr: String,
 }
 
 impl Session {

@@ -9,6 +9,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use secrecy::ExposeSecret;
+
 use crate::{
     error::{Detail, Error, FieldError, InvalidBodyDetail, OAuthCode, OAuthError},
     service::{
@@ -17,6 +19,7 @@ use crate::{
         clients::ClientError,
         directory::DirectoryError,
         hr::HrError,
+        mfa::MfaError,
         passkeys::PasskeyError,
         sessions::RefreshError,
     },
@@ -236,6 +239,23 @@ impl From<RefreshError> for Error {
     }
 }
 
+impl From<MfaError> for Error {
+    fn from(error: MfaError) -> Self {
+        match error {
+            MfaError::AlreadyOn => {
+                Error::Conflict("TOTP is already on: turn it off first to enrol again".into())
+            }
+            MfaError::NotOn => Error::Conflict("TOTP is not on".into()),
+            MfaError::NotStarted => Error::Conflict(
+                "No TOTP enrolment to confirm: start one (POST /users/me/mfa/totp) first".into(),
+            ),
+            MfaError::WrongCode => Error::BadRequest("Incorrect code".into()),
+            MfaError::Throttled { retry_after_secs } => Error::TooManyAttempts { retry_after_secs },
+            MfaError::Internal(error) => error,
+        }
+    }
+}
+
 impl From<LoginError> for Error {
     fn from(error: LoginError) -> Self {
         let (code, description) = match error {
@@ -254,6 +274,19 @@ impl From<LoginError> for Error {
             LoginError::Throttled { retry_after_secs } => {
                 return Error::TooManyAttempts { retry_after_secs };
             }
+            LoginError::SecondFactorRequired { mfa_token } => {
+                let mut error = OAuthError::new(
+                    OAuthCode::MfaRequired,
+                    "A second factor is required: send a code with the mfa-otp grant",
+                );
+                error.mfa_token = Some(mfa_token.expose_secret().to_owned());
+                return error.into();
+            }
+            LoginError::InvalidMfaToken => (
+                OAuthCode::InvalidGrant,
+                "Unknown, used or expired mfa_token: log in again".into(),
+            ),
+            LoginError::WrongCode => (OAuthCode::InvalidGrant, "Incorrect code".into()),
             LoginError::Internal(error) => return error,
         };
         OAuthError::new(code, description).into()
@@ -299,6 +332,10 @@ impl From<PasskeyError> for Error {
             PasskeyError::Throttled { retry_after_secs } => {
                 Error::TooManyAttempts { retry_after_secs }
             }
+            PasskeyError::NoPasskey => Error::Conflict(
+                "You have no passkey: enter the code from your authenticator app".to_owned(),
+            ),
+            PasskeyError::Login(error) => error.into(),
             PasskeyError::Internal(error) => error,
         }
     }

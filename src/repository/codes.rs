@@ -19,13 +19,16 @@ pub struct CodeRow {
     pub expires_at: i64,
     pub redeemed_at: Option<i64>,
     pub session_sid: Option<String>,
+    /// How the employee authenticated to the browser session that authorized (stored `amr`).
+    pub amr: String,
 }
 
 pub async fn insert(db: &Db, code: &CodeRow) -> sqlx::Result<()> {
     dispatch!(db, pool => {
         sqlx::query(
             "INSERT INTO authorization_codes (code_hash, client_id, redirect_uri, code_challenge, \
-             emp_no, scope, nonce, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             emp_no, scope, nonce, auth_time, expires_at, amr) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&code.code_hash)
         .bind(&code.client_id)
@@ -36,6 +39,7 @@ pub async fn insert(db: &Db, code: &CodeRow) -> sqlx::Result<()> {
         .bind(&code.nonce)
         .bind(code.auth_time)
         .bind(code.expires_at)
+        .bind(&code.amr)
         .execute(pool)
         .await
         .map(drop)
@@ -46,7 +50,7 @@ pub async fn find(db: &Db, code_hash: &str) -> sqlx::Result<Option<CodeRow>> {
     dispatch!(db, pool => {
         sqlx::query_as(
             "SELECT code_hash, client_id, redirect_uri, code_challenge, emp_no, scope, nonce, \
-             auth_time, expires_at, redeemed_at, session_sid FROM authorization_codes \
+             auth_time, expires_at, redeemed_at, session_sid, amr FROM authorization_codes \
              WHERE code_hash = ?",
         )
         .bind(code_hash)

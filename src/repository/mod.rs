@@ -9,6 +9,7 @@ pub mod directory;
 pub mod employees;
 pub mod hr;
 pub mod idempotency;
+pub mod mfa;
 pub mod passkeys;
 pub mod refresh;
 pub mod roles;

@@ -13,7 +13,7 @@ macro_rules! select_sessions {
     ($rest:literal) => {
         concat!(
             "SELECT sid, emp_no, scope, started_at, last_used_at, expires_at, live_until, ",
-            "ended_at, ip, user_agent, client_id FROM sessions ",
+            "ended_at, ip, user_agent, client_id, amr FROM sessions ",
             $rest
         )
     };
@@ -24,8 +24,8 @@ pub async fn insert(tx: &mut Tx, session: &Session) -> sqlx::Result<()> {
     dispatch!(&mut *tx, tx => {
         sqlx::query(
             "INSERT INTO sessions (sid, emp_no, scope, started_at, last_used_at, expires_at, \
-             live_until, ended_at, ip, user_agent, client_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+             live_until, ended_at, ip, user_agent, client_id, amr) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
         )
         .bind(&session.sid)
         .bind(session.emp_no)
@@ -37,6 +37,7 @@ pub async fn insert(tx: &mut Tx, session: &Session) -> sqlx::Result<()> {
         .bind(&session.ip)
         .bind(&session.user_agent)
         .bind(&session.client_id)
+        .bind(&session.amr)
         .execute(&mut **tx)
         .await
         .map(drop)

@@ -2,7 +2,8 @@
 //! instance, on a timer, rather than by the requests that happen to come by: sessions over for a
 //! day (their legacy refresh tokens go with them), idempotency keys past their 24 hours, and
 //! authorization codes a day past their minute (kept that long so that a replay is still
-//! recognised and ends its session), and WebAuthn ceremonies past their minutes.
+//! recognised and ends its session), logins that waited for a second factor in vain, and
+//! WebAuthn ceremonies past their minutes.
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use crate::{
     clock::Clock,
     db::Db,
     error::Error,
-    repository::{codes, idempotency, passkeys, sessions},
+    repository::{codes, idempotency, mfa, passkeys, sessions},
 };
 
 /// How long an ended or expired session stays listed for the audit's sake before it is deleted.
@@ -23,6 +24,7 @@ pub struct Swept {
     pub idempotency_keys: u64,
     pub codes: u64,
     pub ceremonies: u64,
+    pub pending_logins: u64,
 }
 
 pub struct Housekeeping {
@@ -44,11 +46,13 @@ impl Housekeeping {
             idempotency::purge(&self.db, now - idempotency::LIFETIME_SECS).await?;
         let codes = codes::delete_expired(&self.db, now - ENDED_KEPT_SECS).await?;
         let ceremonies = passkeys::delete_expired_ceremonies(&self.db, now).await?;
+        let pending_logins = mfa::prune_pending(&self.db, now - ENDED_KEPT_SECS).await?;
         Ok(Swept {
             sessions,
             idempotency_keys,
             codes,
             ceremonies,
+            pending_logins,
         })
     }
 

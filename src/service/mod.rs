@@ -10,6 +10,7 @@ pub mod housekeeping;
 pub mod hr;
 pub mod jwt;
 pub mod keys;
+pub mod mfa;
 pub mod oidc;
 pub mod passkeys;
 pub mod password;

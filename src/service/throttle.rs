@@ -53,6 +53,8 @@ pub struct LoginThrottle {
     /// Woken whenever a reservation of this instance settles (others' are polled).
     settled: Notify,
     reservations: AtomicU64,
+    /// Kept apart from other budgets of the same keys (the second factor's from the password's).
+    namespace: &'static str,
 }
 
 /// Who is attempting a login, as far as the throttle cares.
@@ -131,7 +133,14 @@ impl LoginThrottle {
             max_wait,
             settled: Notify::new(),
             reservations: AtomicU64::new(0),
+            namespace: "",
         }
+    }
+
+    /// The same rules over budgets of their own (`namespace` prefixes every bucket).
+    pub fn with_namespace(mut self, namespace: &'static str) -> Self {
+        self.namespace = namespace;
+        self
     }
 
     /// Remembers that `address` logged in to `account`: it is then limited only by its own
@@ -171,15 +180,18 @@ impl LoginThrottle {
     /// The buckets an attempt spends (see the module documentation).
     async fn buckets(&self, client: &Client<'_>, account: &str) -> Result<Vec<String>, Refused> {
         if let Some(device) = client.device {
-            return Ok(vec![bucket("device", device)]);
+            return Ok(vec![bucket(&format!("{}device", self.namespace), device)]);
         }
         let Some(address) = client.address.map(network_of) else {
-            return Ok(vec![bucket("account", account)]);
+            return Ok(vec![bucket(&format!("{}account", self.namespace), account)]);
         };
         let pair = trust_pair(address, account);
-        let mut buckets = vec![bucket("address", &address.to_string())];
+        let mut buckets = vec![bucket(
+            &format!("{}address", self.namespace),
+            &address.to_string(),
+        )];
         if !budgets::trusted(&self.db, &pair, self.clock.now()).await? {
-            buckets.push(bucket("account", account));
+            buckets.push(bucket(&format!("{}account", self.namespace), account));
         }
         // One order for every transaction that locks them: no deadlock between two attempts.
         buckets.sort();

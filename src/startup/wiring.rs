@@ -6,7 +6,7 @@ use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use crate::{
     clock::Clock,
-    config::{Config, Limits, MetricsAddress, SearchLimits, SessionPolicy},
+    config::{Config, Limits, MetricsAddress, MfaPolicy, SearchLimits, SessionPolicy},
     db::Db,
     error::Error,
     service::{
@@ -17,6 +17,7 @@ use crate::{
         hr::HrService,
         jwt::{JwtKeys, TokenSettings},
         keys::{KeyPolicy, KeyRing},
+        mfa::MfaService,
         oidc::OidcService,
         passkeys::PasskeyService,
         sessions::{RefreshKey, SessionService},
@@ -42,6 +43,8 @@ pub struct Wiring {
     pub session_policy: SessionPolicy,
     pub bcrypt_cost: u32,
     pub failures_per_minute: NonZeroU32,
+    /// The scopes that need a second factor and the budget of wrong codes.
+    pub mfa: MfaPolicy,
     pub cookie_secure: bool,
     pub trusted_proxies: Vec<IpAddr>,
     pub limits: Limits,
@@ -68,6 +71,7 @@ impl Wiring {
             bcrypt_cost: config.auth.bcrypt_cost,
             failures_per_minute: NonZeroU32::new(config.auth.login_max_failures_per_minute)
                 .unwrap_or(NonZeroU32::MIN),
+            mfa: config.mfa.policy(),
             cookie_secure: config.http.cookie_secure,
             trusted_proxies: config.http.trusted_proxies.clone(),
             limits: config.http.limits(),
@@ -119,7 +123,8 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         wiring.session_policy,
         RefreshKey::derive(secret),
         metrics.clone(),
-    );
+    )
+    .with_mfa_required(wiring.mfa.required_scopes);
     let config = AuthConfig {
         bcrypt_cost: wiring.bcrypt_cost,
         failures_per_minute: wiring.failures_per_minute,
@@ -137,7 +142,13 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
         wiring.failures_per_minute,
         config.attempt_wait,
     );
-    let mut auth = AuthService::new(db.clone(), jwt, sessions, config).await?;
+    let mfa = Arc::new(MfaService::new(
+        db.clone(),
+        wiring.clock.clone(),
+        secret,
+        wiring.mfa.failures_per_minute,
+    ));
+    let mut auth = AuthService::new(db.clone(), jwt, sessions, mfa, config).await?;
     if let Some(pause) = wiring.login_pause {
         auth = auth.with_pause(pause);
     }

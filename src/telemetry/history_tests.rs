@@ -24,7 +24,7 @@ fn minutes_roll_over_and_an_hour_is_kept() {
     let later = history.last_hour(130);
     assert_eq!(later.first().unwrap().at, 71);
     assert_eq!(later.iter().map(|m| m.logins[0]).sum::<u64>(), 29);
-    assert_eq!(later.last().unwrap().logins, [0; 6]);
+    assert_eq!(later.last().unwrap().logins, [0; 7]);
 }
 
 #[test]

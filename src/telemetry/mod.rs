@@ -50,16 +50,19 @@ pub enum LoginOutcome {
     InvalidRequest,
     /// The service failed (database unavailable, say).
     Error,
+    /// A right password; the second factor is asked for.
+    MfaRequired,
 }
 
 impl LoginOutcome {
-    pub const ALL: [LoginOutcome; 6] = [
+    pub const ALL: [LoginOutcome; 7] = [
         LoginOutcome::Success,
         LoginOutcome::WrongCredentials,
         LoginOutcome::Inactive,
         LoginOutcome::Throttled,
         LoginOutcome::InvalidRequest,
         LoginOutcome::Error,
+        LoginOutcome::MfaRequired,
     ];
 
     pub fn label(self) -> &'static str {
@@ -70,6 +73,7 @@ impl LoginOutcome {
             LoginOutcome::Throttled => "throttled",
             LoginOutcome::InvalidRequest => "invalid_request",
             LoginOutcome::Error => "error",
+            LoginOutcome::MfaRequired => "mfa_required",
         }
     }
 

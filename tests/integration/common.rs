@@ -98,6 +98,7 @@ pub fn wiring() -> Wiring {
         session_policy: session_policy(),
         bcrypt_cost: TEST_COST,
         failures_per_minute: NonZeroU32::new(10).unwrap(),
+        mfa: Default::default(),
         cookie_secure: false,
         trusted_proxies: Vec::new(),
         limits: Limits::default(),
@@ -298,6 +299,7 @@ pub async fn start_session_with(db: &Db, emp_no: i32, sid: &str) {
         ip: None,
         user_agent: None,
         client_id: None,
+        amr: "pwd".to_owned(),
     };
     let mut tx = db.begin().await.unwrap();
     employees::repository::sessions::insert(&mut tx, &session)

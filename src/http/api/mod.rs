@@ -12,6 +12,7 @@ pub mod health;
 pub mod hire;
 pub mod hr;
 pub mod logout;
+pub mod mfa;
 pub mod oauth;
 pub mod passkeys;
 pub mod roles;
@@ -76,6 +77,12 @@ pub fn routes() -> Router<AppState> {
         .route("/users/me/passkeys/{id}", delete(passkeys::remove))
         .route("/passkeys/login/start", post(passkeys::login_start))
         .route("/passkeys/login/finish", post(passkeys::login_finish))
+        .route("/passkeys/mfa/start", post(passkeys::mfa_start))
+        .route("/passkeys/mfa/finish", post(passkeys::mfa_finish))
+        .route("/users/me/mfa", get(mfa::status))
+        .route("/users/me/mfa/totp", post(mfa::begin).delete(mfa::disable))
+        .route("/users/me/mfa/totp/confirm", post(mfa::confirm))
+        .route("/users/me/mfa/recovery-codes", post(mfa::recovery_codes))
         .route("/audit", get(audit::list))
         .route("/admin/clients", get(clients::list).post(clients::register))
         .route(
@@ -132,6 +139,13 @@ pub fn routes() -> Router<AppState> {
     passkeys::remove,
     passkeys::login_start,
     passkeys::login_finish,
+    passkeys::mfa_start,
+    passkeys::mfa_finish,
+    mfa::status,
+    mfa::begin,
+    mfa::confirm,
+    mfa::disable,
+    mfa::recovery_codes,
     audit::list,
     clients::list,
     clients::register,

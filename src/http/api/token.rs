@@ -9,6 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::{CookieJar, SignedCookieJar};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -23,11 +24,11 @@ use crate::{
         extract::browser::{safe_next, wants_html},
         pages::{
             authorize::{form_target, with_form_target},
-            login::login_page,
+            login::{code_page, login_page},
         },
     },
     service::{
-        auth::{Login, LoginError},
+        auth::{Login, LoginError, SecondStep},
         oidc::{ClientToken, CodeTokens},
         sessions::Issued,
     },
@@ -88,6 +89,9 @@ fn outcome_of(login: &Result<Login, LoginError>) -> LoginOutcome {
             LoginOutcome::InvalidRequest
         }
         Err(LoginError::Internal(_)) => LoginOutcome::Error,
+        Err(LoginError::SecondFactorRequired { .. }) => LoginOutcome::MfaRequired,
+        Err(LoginError::WrongCode) => LoginOutcome::WrongCredentials,
+        Err(LoginError::InvalidMfaToken) => LoginOutcome::InvalidRequest,
     }
 }
 
@@ -117,7 +121,7 @@ fn outcome_of(login: &Result<Login, LoginError>) -> LoginOutcome {
          headers(("Cache-Control" = String, description = "no-store"))),
         (status = 303, description = "Browser form: logged in, redirected with the login cookie",
          headers(("Location" = String), ("Set-Cookie" = String))),
-        (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant (wrong password, inactive user, unknown, spent or expired refresh token), unsupported_grant_type or invalid_scope (a browser gets the login page)", body = OAuthError),
+        (status = 400, description = "RFC 6749 §5.2 error: invalid_request, invalid_grant (wrong password, inactive user, unknown, spent or expired refresh token, wrong second-factor code, unknown or used mfa_token), unsupported_grant_type or invalid_scope; or `mfa_required` with an `mfa_token` (the password was right: complete with the mfa-otp grant). A browser gets the login page or the code page", body = OAuthError),
         (status = 401, description = "invalid_client: a registered client's authentication failed (`authorization_code`, `client_credentials`, or a client's `refresh_token`)", body = OAuthError,
          headers(("WWW-Authenticate" = String, description = "Basic realm=\"employees\""))),
         (status = 403, description = "A browser's cross-site request (`Sec-Fetch-Site: cross-site`, or an `Origin` of another site): login CSRF is refused", body = Detail),
@@ -137,9 +141,13 @@ pub async fn token(
     request: Result<TokenRequest, Error>,
 ) -> Response {
     let browser = wants_html(&headers);
-    let (username, next) = match &request {
-        Ok(request) => (request.username.clone(), request.next.clone()),
-        Err(_) => (None, None),
+    let (username, next, sent_mfa_token) = match &request {
+        Ok(request) => (
+            request.username.clone(),
+            request.next.clone(),
+            request.mfa_token.clone(),
+        ),
+        Err(_) => (None, None, None),
     };
     let outcome = async {
         let grant = request.and_then(TokenRequest::into_grant);
@@ -154,6 +162,17 @@ pub async fn token(
                 let login = state.auth.login(login).await;
                 state.metrics.login(outcome_of(&login));
                 Ok::<Outcome, Error>(Outcome::Login(login?))
+            }
+            Grant::MfaOtp { mfa_token, otp } => {
+                let step = SecondStep {
+                    mfa_token,
+                    otp,
+                    origin: origin.clone(),
+                    device: state.web.device(&jar),
+                };
+                let login = state.auth.second_step(step).await;
+                state.metrics.login(outcome_of(&login));
+                Ok(Outcome::Login(login?))
             }
             Grant::Refresh {
                 token,
@@ -236,6 +255,26 @@ pub async fn token(
             let mut body = TokenResponse::of(tokens.issued);
             body.id_token = tokens.id_token;
             Json(body).into_response()
+        }
+        Err(Error::OAuth(error)) if browser && error.error == OAuthCode::MfaRequired => {
+            let mfa_token = error.mfa_token.unwrap_or_default();
+            code_page(StatusCode::OK, None, mfa_token, next)
+        }
+        Err(error @ (Error::OAuth(_) | Error::TooManyAttempts { .. }))
+            if browser && sent_mfa_token.is_some() =>
+        {
+            // A wrong code, or too many: the code page again, while its login is pending.
+            let mfa_token = sent_mfa_token.map(|t| t.expose_secret().to_owned());
+            let message = match &error {
+                Error::OAuth(error) => error.error_description.clone(),
+                _ => "Too many wrong codes. Wait a minute and try again.".to_owned(),
+            };
+            code_page(
+                StatusCode::BAD_REQUEST,
+                Some(message),
+                mfa_token.unwrap_or_default(),
+                next,
+            )
         }
         Err(Error::OAuth(error)) if browser => {
             let message = match error.error {

@@ -24,10 +24,11 @@ use crate::{
 /// no placeholder (`"string"`) for them.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `password` (the default), `refresh_token`, `authorization_code` or `client_credentials`.
+    /// `password` (the default), `refresh_token`, `authorization_code`, `client_credentials` or
+    /// `urn:employees:params:oauth:grant-type:mfa-otp` (the second step of a login).
     #[schema(
         example = "password",
-        pattern = "^(password|refresh_token|authorization_code|client_credentials)$"
+        pattern = "^(password|refresh_token|authorization_code|client_credentials|urn:employees:params:oauth:grant-type:mfa-otp)$"
     )]
     pub grant_type: Option<String>,
     /// The employee's email (password grant).
@@ -60,6 +61,12 @@ pub struct TokenRequest {
     /// The PKCE verifier (`authorization_code` grant).
     #[schema(value_type = Option<String>, example = "")]
     pub code_verifier: Option<SecretString>,
+    /// The token of a login waiting for its second factor (`mfa-otp` grant).
+    #[schema(value_type = Option<String>, example = "")]
+    pub mfa_token: Option<SecretString>,
+    /// A TOTP code or a recovery code (`mfa-otp` grant).
+    #[schema(value_type = Option<String>, example = "")]
+    pub otp: Option<SecretString>,
     /// The `/login` form's redirect target after success (same-site paths only).
     #[schema(example = "")]
     pub next: Option<String>,
@@ -149,6 +156,9 @@ fn malformed(message: &str) -> String {
     }
 }
 
+/// The grant type of a login's second step.
+pub const MFA_OTP_GRANT: &str = "urn:employees:params:oauth:grant-type:mfa-otp";
+
 /// What a token request asks for.
 pub enum Grant {
     Password(LoginRequest),
@@ -163,6 +173,11 @@ pub enum Grant {
         redemption: CodeRedemption,
         client_id: Option<String>,
         client_secret: Option<SecretString>,
+    },
+    /// The second step of a login that answered `mfa_required`.
+    MfaOtp {
+        mfa_token: SecretString,
+        otp: SecretString,
     },
     /// RFC 6749 §4.4: a confidential client on its own behalf.
     ClientCredentials {
@@ -216,11 +231,19 @@ impl TokenRequest {
                     client_secret: self.client_secret,
                 });
             }
+            Some(MFA_OTP_GRANT) => {
+                let present = |s: &SecretString| !s.expose_secret().trim().is_empty();
+                return Ok(Grant::MfaOtp {
+                    mfa_token: required(self.mfa_token, present, "mfa_token")?,
+                    otp: required(self.otp, present, "otp")?,
+                });
+            }
             Some("") => return Err(invalid_request("grant_type is empty")),
             Some(_) => {
                 return Err(OAuthError::new(
                     OAuthCode::UnsupportedGrantType,
-                    "Supported grants: password, refresh_token, authorization_code, client_credentials",
+                    "Supported grants: password, refresh_token, authorization_code, \
+                     client_credentials, urn:employees:params:oauth:grant-type:mfa-otp",
                 )
                 .into());
             }

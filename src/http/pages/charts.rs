@@ -123,6 +123,7 @@ pub fn outcome_class(outcome: LoginOutcome) -> &'static str {
         LoginOutcome::Throttled => "throttled",
         LoginOutcome::InvalidRequest => "invalid",
         LoginOutcome::Error => "failed",
+        LoginOutcome::MfaRequired => "ok",
     }
 }
 

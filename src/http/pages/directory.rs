@@ -22,7 +22,7 @@ use crate::{
     http::{
         api::departments,
         api::employees::emp_no,
-        extract::auth::{Authorized, DirectoryRead, EmployeeRead, Need},
+        extract::auth::{Authorized, DirectoryRead, EmployeeRead, Need, Scoped},
         extract::browser,
         extract::search_query::{Params, SearchQuery},
         pages::login::render,
@@ -38,8 +38,21 @@ impl<N: Need> FromRequestParts<AppState> for PageViewer<N> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let PageCaller(caller) = PageCaller::<N>::from_request_parts(parts, state).await?;
+        Ok(PageViewer(caller.viewer, PhantomData))
+    }
+}
+
+/// [`PageViewer`] with the caller's token (its session and employee), for the pages that act as
+/// the caller (the account page).
+pub struct PageCaller<N>(pub Scoped<N>);
+
+impl<N: Need> FromRequestParts<AppState> for PageCaller<N> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match Authorized::<N>::from_request_parts(parts, state).await {
-            Ok(authorized) => Ok(PageViewer(authorized.viewer(), PhantomData)),
+            Ok(Authorized(caller)) => Ok(PageCaller(caller)),
             Err(Error::Unauthenticated | Error::InvalidToken) => {
                 let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();

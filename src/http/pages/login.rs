@@ -27,6 +27,15 @@ struct LoginPage {
     next: String,
 }
 
+/// The second step of a login: a code (TOTP or recovery) for the pending login.
+#[derive(Template)]
+#[template(path = "mfa.html")]
+struct CodePage {
+    error: Option<String>,
+    mfa_token: String,
+    next: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -60,6 +69,24 @@ pub fn login_page(
         &LoginPage {
             error,
             username: username.unwrap_or_default(),
+            next,
+        },
+    )
+}
+
+/// The code page after a right password (the form posts the `mfa-otp` grant to `/token`).
+pub fn code_page(
+    status: StatusCode,
+    error: Option<String>,
+    mfa_token: String,
+    next: Option<String>,
+) -> Response {
+    let next = safe_next(next.as_deref());
+    render(
+        status,
+        &CodePage {
+            error,
+            mfa_token,
             next,
         },
     )

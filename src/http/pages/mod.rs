@@ -1,5 +1,6 @@
 //! The HTML pages (askama) and their forms: login and home, the directory, HR, the status page.
 
+pub mod account;
 pub mod authorize;
 pub mod charts;
 pub mod directory;
@@ -27,6 +28,11 @@ pub fn routes() -> Router<AppState> {
             get(authorize::authorize).post(authorize::decide),
         )
         .route("/", get(login::home))
+        .route("/account", get(account::show))
+        .route("/account/totp", post(account::begin))
+        .route("/account/totp/confirm", post(account::confirm))
+        .route("/account/totp/off", post(account::disable))
+        .route("/account/recovery-codes", post(account::renew))
         .route("/static/style.css", get(login::stylesheet))
         .route("/static/passkeys.js", get(passkeys::script))
         .route("/account/passkeys", get(passkeys::page))

@@ -40,6 +40,9 @@ impl AuthService {
             Err(error @ (LoginError::Incorrect | LoginError::Inactive)) => Err(error),
             Err(unjudged) => return Err(unjudged),
             Ok(granted) => {
+                if self.mfa.has_second_factor(granted.emp_no).await? {
+                    return self.defer(&granted).await;
+                }
                 if let Some(pause) = &self.pause {
                     pause.hold().await;
                 }
@@ -124,7 +127,7 @@ impl AuthService {
     }
 
     /// A failure's audit entry.
-    async fn record_failure(&self, entry: &Entry<'_>) -> Result<(), Error> {
+    pub(super) async fn record_failure(&self, entry: &Entry<'_>) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         audit::record(&mut tx, entry).await?;
         Ok(tx.commit().await?)
@@ -209,7 +212,7 @@ impl AuthService {
 
 /// The requested scopes when the employee holds them all; none requested means all held
 /// (RFC 6749 §3.3's default).
-fn grant_scopes(held: &ScopeSet, requested: ScopeSet) -> Result<ScopeSet, LoginError> {
+pub(super) fn grant_scopes(held: &ScopeSet, requested: ScopeSet) -> Result<ScopeSet, LoginError> {
     if requested.is_empty() {
         return Ok(*held);
     }

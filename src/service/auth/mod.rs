@@ -4,8 +4,10 @@
 
 mod login;
 mod password_change;
+mod second_step;
 
-pub use password_change::{PasswordChange, PasswordChangeError};
+pub use password_change::{PasswordChange, PasswordChangeError, PasswordProof};
+pub use second_step::SecondStep;
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
@@ -22,6 +24,7 @@ use crate::{
     repository::{clients, employees, roles, sessions},
     service::{
         jwt::{JwtKeys, client_of_sid},
+        mfa::MfaService,
         profiles::{self, ProfileCache},
         sessions::{Issued, SessionService},
         throttle::LoginThrottle,
@@ -133,9 +136,20 @@ pub enum LoginError {
     UnknownScope(String),
     #[error("scope {0} not held")]
     ScopeNotHeld(Scope),
-    /// The client or the account used up its failed-login budget.
+    /// The client or the account used up its failed-login budget (or, at the second step, the
+    /// employee's wrong-code budget).
     #[error("too many failed logins")]
     Throttled { retry_after_secs: u64 },
+    /// The password was right and the employee has a second factor: the login goes on with
+    /// `mfa_token` (5 minutes, once) and a code.
+    #[error("a second factor is required")]
+    SecondFactorRequired { mfa_token: SecretString },
+    /// An unknown, used or expired `mfa_token`.
+    #[error("unknown, used or expired mfa_token")]
+    InvalidMfaToken,
+    /// Neither an unused current TOTP code nor an unused recovery code.
+    #[error("incorrect code")]
+    WrongCode,
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -147,6 +161,7 @@ pub struct AuthService {
     throttle: Arc<LoginThrottle>,
     verifier: Verifier,
     profiles: Arc<ProfileCache>,
+    mfa: Arc<MfaService>,
     pause: Option<LoginPause>,
 }
 
@@ -157,6 +172,7 @@ impl AuthService {
         db: Db,
         jwt: Arc<JwtKeys>,
         sessions: Arc<SessionService>,
+        mfa: Arc<MfaService>,
         config: AuthConfig,
     ) -> Result<Self, Error> {
         let throttle = LoginThrottle::new(
@@ -172,6 +188,7 @@ impl AuthService {
             throttle: Arc::new(throttle),
             verifier: Verifier::new(config.bcrypt_cost).await?,
             profiles: Arc::new(ProfileCache::new(profiles::CAPACITY)),
+            mfa,
             pause: None,
         })
     }
@@ -192,6 +209,10 @@ impl AuthService {
 
     pub fn sessions(&self) -> &SessionService {
         &self.sessions
+    }
+
+    pub fn mfa(&self) -> &MfaService {
+        &self.mfa
     }
 
     /// The bcrypt cost of the dummy hash (the configured one).

@@ -39,6 +39,9 @@ pub struct Claims {
     pub scope: Option<String>,
     /// The login session: the token is refused once it has ended.
     pub sid: String,
+    /// RFC 8176: how the employee authenticated (absent in client tokens and older tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 impl Claims {

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::{
     clock::Clock,
+    domain::amr::Amr,
     error::Error,
     service::keys::{KeyAlg, KeyRing, RingKey},
 };
@@ -85,7 +86,7 @@ impl JwtKeys {
 
     /// Signs a new access token for an employee's session (password grant: first party).
     pub fn issue(&self, emp_no: i32, scope: &str, sid: &str) -> Result<(String, Claims), Error> {
-        self.issue_for(emp_no, scope, sid, FIRST_PARTY_CLIENT)
+        self.issue_for(emp_no, scope, sid, FIRST_PARTY_CLIENT, Amr::Password)
     }
 
     /// Signs a new access token for an employee's session, issued to `client_id`.
@@ -95,8 +96,10 @@ impl JwtKeys {
         scope: &str,
         sid: &str,
         client_id: &str,
+        amr: Amr,
     ) -> Result<(String, Claims), Error> {
-        let claims = self.claims(emp_no.to_string(), scope, sid.to_owned(), client_id);
+        let mut claims = self.claims(emp_no.to_string(), scope, sid.to_owned(), client_id);
+        claims.amr = Some(amr.methods());
         let token = self.sign(KeyAlg::Es256, ACCESS_TOKEN_TYPE, &claims)?;
         Ok((token, claims))
     }
@@ -122,6 +125,7 @@ impl JwtKeys {
             client_id: Some(client_id.to_owned()),
             scope: Some(scope.to_owned()),
             sid,
+            amr: None,
         }
     }
 

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{CODE_LIFETIME, OidcService, back::Back, random_token, sha256_hex};
 use crate::{
     domain::{
+        amr::Amr,
         client::{Client, GrantType},
         oidc::{Grant, OidcScope},
         scope::scopes_of,
@@ -38,6 +39,8 @@ pub struct BrowserSession {
     pub sid: String,
     /// When its employee entered the password (unix seconds).
     pub auth_time: i64,
+    /// How the employee authenticated to it.
+    pub amr: Amr,
 }
 
 /// What the employee said on the consent page, if they were asked.
@@ -221,6 +224,7 @@ impl OidcService {
             expires_at: now + CODE_LIFETIME.as_secs() as i64,
             redeemed_at: None,
             session_sid: None,
+            amr: browser.amr.as_stored().to_owned(),
         };
         codes::insert(&self.db, &row).await?;
         tracing::info!(emp_no = browser.emp_no, "authorization code issued");

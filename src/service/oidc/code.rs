@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{OidcService, id_token::IdToken, sha256_hex};
 use crate::{
     domain::{
+        amr::Amr,
         client::{Client, GrantType},
         oidc::{Grant, OidcScope, pkce_s256_matches},
         scope::scopes_of,
@@ -89,6 +90,7 @@ impl OidcService {
         if !pkce_s256_matches(verifier, &code.code_challenge) {
             return Err(CodeGrantError::InvalidGrant("code_verifier does not match"));
         }
+        let amr = Amr::parse(&code.amr);
         let mut tx = self.db.begin().await?;
         match employees::lock_for_login(&mut tx, code.emp_no).await? {
             Some((_, true)) => {}
@@ -99,7 +101,14 @@ impl OidcService {
         let grant = asked.with_roles(asked.roles.iter().filter(|s| held.contains(*s)).collect());
         let mut issued = self
             .sessions
-            .start_for(&mut tx, code.emp_no, grant, origin, Some(&client.client_id))
+            .start_for(
+                &mut tx,
+                code.emp_no,
+                grant,
+                origin,
+                Some(&client.client_id),
+                amr,
+            )
             .await?;
         if !codes::claim(&mut tx, &hash, now, &issued.sid).await? {
             // Another redemption of the same code won: this one is the second use.
@@ -128,6 +137,7 @@ impl OidcService {
                 client_id: &client.client_id,
                 alg: client.id_token_alg,
                 auth_time: code.auth_time,
+                amr,
                 nonce: code.nonce.clone(),
                 access_token: &issued.access_token,
                 sid: &issued.sid,

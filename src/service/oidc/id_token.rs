@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::OidcService;
 use crate::{
-    domain::{client::IdTokenAlg, oidc::at_hash},
+    domain::{amr::Amr, client::IdTokenAlg, oidc::at_hash},
     error::Error,
     service::keys::KeyAlg,
 };
@@ -28,7 +28,7 @@ pub struct IdClaims {
     pub nonce: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
-    /// RFC 8176: `pwd`.
+    /// RFC 8176: how the employee authenticated (`pwd`; `pwd otp mfa`; `hwk user mfa`).
     #[serde(default)]
     pub amr: Vec<String>,
     /// The session the client's tokens belong to.
@@ -40,6 +40,7 @@ pub(super) struct IdToken<'a> {
     pub client_id: &'a str,
     pub alg: IdTokenAlg,
     pub auth_time: i64,
+    pub amr: Amr,
     pub nonce: Option<String>,
     pub access_token: &'a str,
     pub sid: &'a str,
@@ -57,7 +58,7 @@ impl OidcService {
             auth_time: token.auth_time,
             nonce: token.nonce,
             at_hash: Some(at_hash(token.access_token)),
-            amr: vec!["pwd".to_owned()],
+            amr: token.amr.methods(),
             sid: token.sid.to_owned(),
         };
         let alg = match token.alg {

@@ -22,6 +22,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     db::Db,
+    domain::amr::Amr,
     error::Error,
     service::{jwt::JwtKeys, sessions::SessionService},
 };
@@ -79,6 +80,7 @@ impl OidcService {
                 emp_no,
                 sid: s.sid,
                 auth_time: s.started_at,
+                amr: Amr::parse(&s.amr),
             }))
     }
 }

@@ -14,6 +14,7 @@ use crate::{
 pub(super) enum Kind {
     Register,
     SignIn,
+    SecondFactor,
 }
 
 impl Kind {
@@ -21,6 +22,7 @@ impl Kind {
         match self {
             Kind::Register => "register",
             Kind::SignIn => "signin",
+            Kind::SecondFactor => "mfa",
         }
     }
 }

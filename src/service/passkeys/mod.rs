@@ -6,9 +6,13 @@
 //! WebAuthn binds a credential to a relying-party id, a host name: `PUBLIC_URL` names it. An IP
 //! address cannot be one (browsers refuse it), so with `PUBLIC_URL=http://127.0.0.1:8000` (the
 //! default) passkeys are off and every passkey call answers [`PasskeyError::Disabled`].
+//!
+//! A passkey also completes a password login's second step (`second_factor.rs`), through the
+//! auth service's pending login.
 
 mod ceremony;
 mod register;
+mod second_factor;
 mod signin;
 
 pub use register::PasskeyView;
@@ -57,6 +61,12 @@ pub enum PasskeyError {
     /// No passkey of the caller's with this id.
     #[error("not found")]
     NotFound,
+    /// A second step with a passkey for an employee who has none.
+    #[error("no passkey")]
+    NoPasskey,
+    /// The pending login (`mfa_token`) of a second step was refused.
+    #[error(transparent)]
+    Login(#[from] crate::service::auth::LoginError),
     /// The passkey's employee left.
     #[error("inactive user")]
     Inactive,

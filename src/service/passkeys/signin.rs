@@ -13,7 +13,7 @@ use super::{
     user_handle,
 };
 use crate::{
-    domain::{scope::scopes_of, session::Origin},
+    domain::{amr::Amr, oidc::Grant, scope::scopes_of, session::Origin},
     error::Error,
     repository::{
         audit::{self, Entry},
@@ -127,9 +127,10 @@ impl PasskeyService {
             return Err(PasskeyError::Inactive);
         }
         let scope = scopes_of(&roles::held_in(&mut tx, row.emp_no).await?);
+        let grant = Grant::default().with_roles(scope);
         let issued = self
             .sessions
-            .start(&mut tx, row.emp_no, scope, origin)
+            .start_for(&mut tx, row.emp_no, grant, origin, None, Amr::Passkey)
             .await?;
         let entry = Entry {
             actor: Some(row.emp_no),
@@ -137,7 +138,9 @@ impl PasskeyService {
             emp_no: Some(row.emp_no),
             ip: origin.ip_text(),
             user_agent: origin.user_agent.as_deref(),
-            details: json!({"scope": scope.to_claim(), "method": "passkey", "passkey": row.id}),
+            details: json!({
+                "scope": issued.scope.to_claim(), "amr": Amr::Passkey.methods(), "passkey": row.id
+            }),
         };
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     db::{Db, Tx},
     domain::{
+        amr::Amr,
         oidc::Grant,
         scope::{Scope, ScopeSet},
         session::{Origin, Session},
@@ -94,6 +95,8 @@ pub struct SessionService {
     /// Seals refresh tokens (derived from the token secret).
     key: RefreshKey,
     metrics: Metrics,
+    /// `MFA_REQUIRED_SCOPES`: never in a session without a second factor.
+    mfa_required: ScopeSet,
 }
 
 fn secs(duration: Duration) -> i64 {
@@ -123,7 +126,14 @@ impl SessionService {
             policy,
             key,
             metrics,
+            mfa_required: ScopeSet::default(),
         }
+    }
+
+    /// Scopes granted only to sessions with a second factor (`MFA_REQUIRED_SCOPES`).
+    pub fn with_mfa_required(mut self, scopes: ScopeSet) -> Self {
+        self.mfa_required = scopes;
+        self
     }
 
     /// Where the sessions ended are counted (the auth service counts its own there too).
@@ -144,11 +154,13 @@ impl SessionService {
         refresh: Option<String>,
         now: i64,
     ) -> Result<Issued, Error> {
+        let amr = Amr::parse(&session.amr);
+        let scope = amr.allowed(scope, self.mfa_required);
         let grant = Grant::from_claim(&session.scope).with_roles(scope);
         let client = session.client_id.as_deref().unwrap_or(FIRST_PARTY_CLIENT);
         let (access_token, _) =
             self.jwt
-                .issue_for(session.emp_no, &grant.to_claim(), &session.sid, client)?;
+                .issue_for(session.emp_no, &grant.to_claim(), &session.sid, client, amr)?;
         Ok(Issued {
             emp_no: session.emp_no,
             sid: session.sid.clone(),
@@ -172,7 +184,8 @@ impl SessionService {
         origin: &Origin,
     ) -> Result<Issued, Error> {
         let grant = Grant::default().with_roles(scope);
-        self.start_for(tx, emp_no, grant, origin, None).await
+        self.start_for(tx, emp_no, grant, origin, None, Amr::Password)
+            .await
     }
 
     /// Starts a session for a registered client (the code flow), or for ourselves (`None`).
@@ -183,8 +196,11 @@ impl SessionService {
         grant: Grant,
         origin: &Origin,
         client_id: Option<&str>,
+        amr: Amr,
     ) -> Result<Issued, Error> {
-        let scope = grant.roles;
+        // A session without a second factor never holds MFA_REQUIRED_SCOPES.
+        let scope = amr.allowed(grant.roles, self.mfa_required);
+        let grant = grant.with_roles(scope);
         let now = self.now();
         let expires_at = now + secs(self.policy.max);
         let session = Session {
@@ -202,6 +218,7 @@ impl SessionService {
                 .as_deref()
                 .map(|ua| ua.chars().take(255).collect()),
             client_id: client_id.map(str::to_owned),
+            amr: amr.as_stored().to_owned(),
         };
         sessions::insert(tx, &session).await?;
         self.end_beyond_cap(tx, &session, origin).await?;

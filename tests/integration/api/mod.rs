@@ -19,6 +19,7 @@ pub mod hr_retries;
 pub mod key_rotation;
 pub mod keys;
 pub mod lockout;
+pub mod mfa;
 pub mod my_sessions;
 pub mod names;
 pub mod oidc;

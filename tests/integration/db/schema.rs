@@ -188,6 +188,9 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
             "idempotency_keys",
             "login_budgets",
             "login_trust",
+            "mfa_pending",
+            "mfa_recovery_codes",
+            "mfa_totp",
             "oauth_clients",
             "oauth_consents",
             "refresh_tokens",
@@ -203,9 +206,10 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
     )
     .await;
     assert_eq!(
-        fks, 12,
-        "test_db's six foreign keys, roles', figures', sessions', refresh tokens' and the two of \
-         consents (employee, client)"
+        fks, 15,
+        "test_db's six foreign keys, roles', figures', sessions', refresh tokens', the two of \
+         consents (employee, client) and the second factor's three (TOTP, recovery codes, \
+         pending logins)"
     );
 }
 

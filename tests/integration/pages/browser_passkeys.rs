@@ -124,8 +124,8 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
     type_into(client, "#password", "password").await?;
     click(client, "#username ~ button[type=submit]").await?;
     wait_for_url(client, &format!("{base}/")).await?;
-    click(client, "#passkeys-link").await?;
-    wait_for_url(client, &format!("{base}/account/passkeys")).await?;
+    click(client, "#account-link").await?;
+    wait_for_url(client, &format!("{base}/account")).await?;
     text_of(client, "#no-passkeys").await?;
     type_into(client, "#passkey-name", "Virtual authenticator").await?;
     click(client, "#passkey-add-button").await?;
@@ -151,7 +151,7 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
     }
 
     // Remove it: the list is empty again, and the passkey signs in no more.
-    click(client, "#passkeys-link").await?;
+    click(client, "#account-link").await?;
     click(client, "button[data-remove-passkey]").await?;
     text_of(client, "#no-passkeys").await?;
     cmd(client.goto(&format!("{base}/")).await)?;

@@ -244,5 +244,8 @@ pub async fn login_start(State(state): State<AppState>) -> Result<Json<CeremonyS
     Ok(Json(CeremonyStart { ceremony, options }))
 }
 
+mod second_factor;
 mod signin;
+pub use second_factor::{__path_mfa_finish, __path_mfa_start, mfa_finish, mfa_start};
+use signin::message_of;
 pub use signin::{__path_login_finish, login_finish};

@@ -5,7 +5,7 @@
 use super::*;
 
 /// What a refused sign-in shows on the login page.
-fn message_of(error: &Error) -> String {
+pub(super) fn message_of(error: &Error) -> String {
     match error {
         Error::BadRequest(message) | Error::Conflict(message) => message.clone(),
         Error::Rejected { detail, .. } => detail.clone(),
