@@ -5,6 +5,7 @@
 mod authenticator;
 mod authorize;
 mod refusals;
+mod second_factor;
 
 use axum::{Router, body::Body, http::Request, http::StatusCode};
 use employees::{clock::Clock, db::Db};
