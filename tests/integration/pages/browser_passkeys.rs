@@ -2,12 +2,13 @@
 //! which chromedriver maps to CDP's `WebAuthn.addVirtualAuthenticator`): register one on the
 //! account page, sign out, sign in with it from the login page, remove it.
 
-use employees::db::Db;
+use employees::{clock::Clock, db::Db};
 use fantoccini::{Client, wd::WebDriverCompatibleCommand};
 use serde_json::{Value, json};
 
 use crate::{
-    common::{BEHAI, Wiring, seeded, wired, wiring},
+    api::mfa,
+    common::{BEHAI, Wiring, login, seeded, wired, wiring},
     pages::chromium::*,
 };
 
@@ -59,27 +60,30 @@ async fn webauthn(
 }
 
 /// Serves on `http://localhost:PORT` (a host name: WebAuthn refuses IP addresses), that also
-/// being PUBLIC_URL.
-async fn serve_at_localhost(db: &Db) -> String {
+/// being PUBLIC_URL; the same app as a router, and its clock.
+async fn serve_at_localhost(db: &Db) -> (String, axum::Router, Clock) {
+    let clock = Clock::system();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
     let state = wired(
         db,
         Wiring {
             issuer: base.clone(),
+            clock: clock.clone(),
             ..wiring()
         },
     )
     .await;
+    let router = employees::app(state.clone());
     tokio::spawn(async move { axum::serve(listener, employees::app(state)).await.unwrap() });
-    base
+    (base, router, clock)
 }
 
 async fn chromium_registers_and_signs_in_with_a_passkey(db: Db) {
     seeded(&db).await;
-    let base = serve_at_localhost(&db).await;
+    let (base, router, clock) = serve_at_localhost(&db).await;
     let (_driver, client) = start_browser().await;
-    let result = drive(&client, &base).await;
+    let result = drive(&client, &base, &router, &clock).await;
     if result.is_err()
         && let Ok(png) = client.screenshot().await
     {
@@ -101,7 +105,7 @@ dual_test!(
     chromium_registers_and_signs_in_with_a_passkey
 );
 
-async fn drive(client: &Client, base: &str) -> Step<()> {
+async fn drive(client: &Client, base: &str, router: &axum::Router, clock: &Clock) -> Step<()> {
     cmd(client.goto(&format!("{base}/login")).await)?;
     let options = json!({
         "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
@@ -149,6 +153,19 @@ async fn drive(client: &Client, base: &str) -> Step<()> {
     if email != BEHAI {
         return Err(format!("signed in as {email}"));
     }
+
+    // With TOTP on, the code page after the password offers the passkey instead of the code.
+    let token = login(router, BEHAI).await;
+    mfa::enrol(router, clock, &token).await;
+    cmd(client.goto(&format!("{base}/")).await)?;
+    click(client, "form[action='/logout'] button").await?;
+    wait_for_url_with(client, "/login").await?;
+    type_into(client, "#username", BEHAI).await?;
+    type_into(client, "#password", "password").await?;
+    click(client, "#username ~ button[type=submit]").await?;
+    click(client, "#passkey-mfa").await?;
+    wait_for_url(client, &format!("{base}/")).await?;
+    text_of(client, "#email").await?;
 
     // Remove it: the list is empty again, and the passkey signs in no more.
     click(client, "#account-link").await?;
