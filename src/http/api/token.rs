@@ -258,7 +258,9 @@ pub async fn token(
         }
         Err(Error::OAuth(error)) if browser && error.error == OAuthCode::MfaRequired => {
             let mfa_token = error.mfa_token.unwrap_or_default();
-            code_page(StatusCode::OK, None, mfa_token, next)
+            // Its form leads on to `next` (maybe /authorize and a client's redirect URI).
+            let target = form_target(&state, next.as_deref()).await;
+            with_form_target(code_page(StatusCode::OK, None, mfa_token, next), target)
         }
         Err(error @ (Error::OAuth(_) | Error::TooManyAttempts { .. }))
             if browser && sent_mfa_token.is_some() =>
@@ -269,12 +271,14 @@ pub async fn token(
                 Error::OAuth(error) => error.error_description.clone(),
                 _ => "Too many wrong codes. Wait a minute and try again.".to_owned(),
             };
-            code_page(
+            let target = form_target(&state, next.as_deref()).await;
+            let page = code_page(
                 StatusCode::BAD_REQUEST,
                 Some(message),
                 mfa_token.unwrap_or_default(),
                 next,
-            )
+            );
+            with_form_target(page, target)
         }
         Err(Error::OAuth(error)) if browser => {
             let message = match error.error {

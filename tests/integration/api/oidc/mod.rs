@@ -9,4 +9,5 @@ pub mod flow;
 pub mod helpers;
 pub mod logout;
 pub mod refusals;
+pub mod second_factor;
 pub mod service_clients;
