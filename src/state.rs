@@ -11,7 +11,8 @@ use crate::{
     db::Db,
     service::{
         audit::AuditService, auth::AuthService, clients::ClientService,
-        directory::DirectoryService, hr::HrService, oidc::OidcService, recovery::RecoveryService,
+        directory::DirectoryService, hr::HrService, oidc::OidcService, passkeys::PasskeyService,
+        recovery::RecoveryService,
     },
     telemetry::metrics::Metrics,
 };
@@ -26,6 +27,7 @@ pub struct AppState {
     pub clients: Arc<ClientService>,
     pub oidc: Arc<OidcService>,
     pub recovery: Arc<RecoveryService>,
+    pub passkeys: Arc<PasskeyService>,
     pub metrics: Metrics,
     pub web: Arc<WebSettings>,
     pub limits: Limits,
@@ -41,6 +43,7 @@ pub struct Services {
     pub clients: ClientService,
     pub oidc: OidcService,
     pub recovery: RecoveryService,
+    pub passkeys: PasskeyService,
     /// What the services and the layers record into (`Metrics::off()` for none).
     pub metrics: Metrics,
 }
@@ -56,6 +59,7 @@ impl AppState {
             clients: Arc::new(services.clients),
             oidc: Arc::new(services.oidc),
             recovery: Arc::new(services.recovery),
+            passkeys: Arc::new(services.passkeys),
             metrics: services.metrics,
             web: Arc::new(web),
             limits,

@@ -20,6 +20,7 @@ use crate::{
         directory::DirectoryError,
         hr::HrError,
         mfa::MfaError,
+        passkeys::PasskeyError,
         recovery::{ResetError, ResetRequestError},
         sessions::RefreshError,
     },
@@ -290,6 +291,54 @@ impl From<LoginError> for Error {
             LoginError::Internal(error) => return error,
         };
         OAuthError::new(code, description).into()
+    }
+}
+
+impl From<PasskeyError> for Error {
+    /// A ceremony or answer the client got wrong is `400` saying why; a passkey that names no
+    /// employee here `401`; passkeys off (PUBLIC_URL an IP address) `409`.
+    fn from(error: PasskeyError) -> Self {
+        let rejected = |status: StatusCode, detail: &str| Error::Rejected {
+            status: status.as_u16(),
+            detail: detail.to_owned(),
+        };
+        match error {
+            PasskeyError::Disabled => Error::Conflict(
+                "Passkeys are off on this server: PUBLIC_URL must name a host name (such as \
+                 http://localhost:8000), not an IP address"
+                    .to_owned(),
+            ),
+            PasskeyError::UnknownCeremony => Error::BadRequest(
+                "Unknown or used ceremony: each works once; start again".to_owned(),
+            ),
+            PasskeyError::Expired => {
+                Error::BadRequest("The ceremony expired: start again".to_owned())
+            }
+            PasskeyError::Refused(why) => {
+                Error::BadRequest(format!("The passkey's answer was refused: {why}"))
+            }
+            PasskeyError::UnknownCredential => rejected(
+                StatusCode::UNAUTHORIZED,
+                "This passkey is not registered here (removed?)",
+            ),
+            PasskeyError::Inactive => rejected(StatusCode::UNAUTHORIZED, "Inactive user"),
+            PasskeyError::AlreadyRegistered => {
+                Error::Conflict("This passkey is registered already".to_owned())
+            }
+            PasskeyError::BadName => Error::InvalidBody(vec![FieldError {
+                field: "name".to_owned(),
+                message: "must be 1 to 100 characters, none a control character".to_owned(),
+            }]),
+            PasskeyError::NotFound => Error::NotFound,
+            PasskeyError::Throttled { retry_after_secs } => {
+                Error::TooManyAttempts { retry_after_secs }
+            }
+            PasskeyError::NoPasskey => Error::Conflict(
+                "You have no passkey: enter the code from your authenticator app".to_owned(),
+            ),
+            PasskeyError::Login(error) => error.into(),
+            PasskeyError::Internal(error) => error,
+        }
     }
 }
 

@@ -31,9 +31,11 @@ use crate::{http::error::detail, state::AppState};
 /// The largest request body accepted (a login form is well under 1 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// No script but our own files, no framing, nothing from elsewhere.
+/// No script but our own files, no framing, nothing from elsewhere (the passkey script calls
+/// this site's own API: `connect-src 'self'`).
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                   base-uri 'none'";
 /// [`CSP`] with one more origin that forms may go to. Browsers check `form-action` against every
 /// redirect that follows a form's submission, so the login page (on its way back through
 /// `/authorize`) and the consent page allow the origin of the client's registered redirect URI.

@@ -11,6 +11,7 @@ pub mod hr;
 pub mod idempotency;
 pub mod mfa;
 pub mod outbox;
+pub mod passkeys;
 pub mod password_resets;
 pub mod refresh;
 pub mod roles;

@@ -2,8 +2,9 @@
 //! instance, on a timer, rather than by the requests that happen to come by: sessions over for a
 //! day (their legacy refresh tokens go with them), idempotency keys past their 24 hours, and
 //! authorization codes a day past their minute (kept that long so that a replay is still
-//! recognised and ends its session), logins that waited for a second factor in vain, password
-//! reset tokens a day past their expiry, and mail a day after it was sent or given up.
+//! recognised and ends its session), logins that waited for a second factor in vain, WebAuthn
+//! ceremonies past their minutes, password reset tokens a day past their expiry, and mail a day
+//! after it was sent or given up.
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::{
     clock::Clock,
     db::Db,
     error::Error,
-    repository::{codes, idempotency, mfa, outbox, password_resets, sessions},
+    repository::{codes, idempotency, mfa, outbox, passkeys, password_resets, sessions},
 };
 
 /// How long an ended or expired session stays listed for the audit's sake before it is deleted.
@@ -23,6 +24,7 @@ pub struct Swept {
     pub sessions: u64,
     pub idempotency_keys: u64,
     pub codes: u64,
+    pub ceremonies: u64,
     pub pending_logins: u64,
     pub reset_tokens: u64,
     pub mail: u64,
@@ -46,6 +48,7 @@ impl Housekeeping {
         let idempotency_keys =
             idempotency::purge(&self.db, now - idempotency::LIFETIME_SECS).await?;
         let codes = codes::delete_expired(&self.db, now - ENDED_KEPT_SECS).await?;
+        let ceremonies = passkeys::delete_expired_ceremonies(&self.db, now).await?;
         let pending_logins = mfa::prune_pending(&self.db, now - ENDED_KEPT_SECS).await?;
         let reset_tokens = password_resets::purge(&self.db, now - ENDED_KEPT_SECS).await?;
         let mail = outbox::purge(&self.db, now - ENDED_KEPT_SECS).await?;
@@ -53,6 +56,7 @@ impl Housekeeping {
             sessions,
             idempotency_keys,
             codes,
+            ceremonies,
             pending_logins,
             reset_tokens,
             mail,

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod mail;
 pub mod mfa;
 pub mod oidc;
+pub mod passkeys;
 pub mod password;
 pub mod profiles;
 pub mod recovery;

@@ -207,6 +207,16 @@ impl LoginThrottle {
         account: &str,
     ) -> Result<Attempt, Refused> {
         let buckets = self.buckets(client, account).await?;
+        self.reserve_buckets(buckets).await
+    }
+
+    /// Reserves from one budget of its own, named by `key` (a sign-in that names no account, a
+    /// passkey's, counts on its address's `passkey:` budget), as [`Self::reserve`] does.
+    pub async fn reserve_key(self: &Arc<Self>, key: &str) -> Result<Attempt, Refused> {
+        self.reserve_buckets(vec![bucket("key", key)]).await
+    }
+
+    async fn reserve_buckets(self: &Arc<Self>, buckets: Vec<String>) -> Result<Attempt, Refused> {
         let deadline = tokio::time::Instant::now() + self.max_wait;
         if self
             .reservations

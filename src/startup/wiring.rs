@@ -21,6 +21,7 @@ use crate::{
         keys::{KeyPolicy, KeyRing},
         mfa::MfaService,
         oidc::OidcService,
+        passkeys::PasskeyService,
         recovery::RecoveryService,
         sessions::{RefreshKey, SessionService},
     },
@@ -138,6 +139,15 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
     };
     let sessions = Arc::new(sessions);
     let oidc = OidcService::new(db.clone(), jwt.clone(), sessions.clone());
+    // WebAuthn's relying party is PUBLIC_URL's host name (none for an IP address: passkeys off).
+    let passkeys = PasskeyService::new(
+        db.clone(),
+        wiring.clock.clone(),
+        &wiring.issuer,
+        sessions.clone(),
+        wiring.failures_per_minute,
+        config.attempt_wait,
+    );
     let mfa = Arc::new(MfaService::new(
         db.clone(),
         wiring.clock.clone(),
@@ -164,6 +174,7 @@ pub async fn wire(db: Db, wiring: Wiring) -> Result<AppState, Error> {
             wiring.bcrypt_cost,
             metrics.clone(),
         ),
+        passkeys,
         metrics,
     };
     Ok(AppState::new(db, services, web, wiring.limits))

@@ -51,6 +51,7 @@ pub fn openapi(web: &WebSettings) -> utoipa::openapi::OpenApi {
     tags(
         (name = "auth", description = "Login, refresh, logout, revocation and introspection"),
         (name = "users", description = "The logged-in employee: profile, sessions, password"),
+        (name = "passkeys", description = "The logged-in employee's passkeys (WebAuthn): register, list, remove"),
         (name = "audit", description = "The audit trail and granted roles (scope `admin`)"),
         (name = "clients", description = "Registered OAuth clients (scope `admin`)"),
         (name = "openid", description = "OpenID Provider: discovery, published keys, key rotation, userinfo"),

@@ -14,6 +14,7 @@ pub mod hr;
 pub mod logout;
 pub mod mfa;
 pub mod oauth;
+pub mod passkeys;
 pub mod password_reset;
 pub mod roles;
 pub mod sessions;
@@ -65,6 +66,20 @@ pub fn routes() -> Router<AppState> {
         .route("/users/me/sessions", get(sessions::list))
         .route("/users/me/sessions/{sid}", delete(sessions::end))
         .route("/users/me/password", post(sessions::change_password))
+        .route(
+            "/users/me/passkeys/register/start",
+            post(passkeys::register_start),
+        )
+        .route(
+            "/users/me/passkeys/register/finish",
+            post(passkeys::register_finish),
+        )
+        .route("/users/me/passkeys", get(passkeys::list))
+        .route("/users/me/passkeys/{id}", delete(passkeys::remove))
+        .route("/passkeys/login/start", post(passkeys::login_start))
+        .route("/passkeys/login/finish", post(passkeys::login_finish))
+        .route("/passkeys/mfa/start", post(passkeys::mfa_start))
+        .route("/passkeys/mfa/finish", post(passkeys::mfa_finish))
         .route("/users/me/mfa", get(mfa::status))
         .route("/users/me/mfa/totp", post(mfa::begin).delete(mfa::disable))
         .route("/users/me/mfa/totp/confirm", post(mfa::confirm))
@@ -127,6 +142,14 @@ pub fn routes() -> Router<AppState> {
     sessions::list,
     sessions::end,
     sessions::change_password,
+    passkeys::register_start,
+    passkeys::register_finish,
+    passkeys::list,
+    passkeys::remove,
+    passkeys::login_start,
+    passkeys::login_finish,
+    passkeys::mfa_start,
+    passkeys::mfa_finish,
     mfa::status,
     mfa::begin,
     mfa::confirm,

@@ -41,7 +41,7 @@ pub struct SessionView {
     pub current: bool,
 }
 
-fn rfc3339(secs: i64) -> String {
+pub(crate) fn rfc3339(secs: i64) -> String {
     DateTime::from_timestamp(secs, 0)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Secs, true)

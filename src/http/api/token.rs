@@ -66,7 +66,7 @@ pub struct TokenResponse {
 }
 
 impl TokenResponse {
-    fn of(issued: Issued) -> Self {
+    pub(crate) fn of(issued: Issued) -> Self {
         Self {
             access_token: issued.access_token,
             token_type: "bearer".to_owned(),

@@ -17,6 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::{
     domain::session::Origin,
     error::Error,
+    http::pages::passkeys::PasskeysSection,
     http::{
         extract::auth::OwnRecord,
         pages::{
@@ -41,6 +42,8 @@ struct AccountPage {
     secret: Option<String>,
     /// Right after confirming or renewing: the codes, this once.
     recovery_codes: Vec<String>,
+    /// The passkeys section (`account_passkeys.html`).
+    passkeys: PasskeysSection,
 }
 
 /// The QR code of an `otpauth://` URI as SVG markup (no script, no outside library).
@@ -97,6 +100,7 @@ async fn page(state: &AppState, emp_no: i32, status: StatusCode, shown: Shown) -
                 .iter()
                 .map(|c| c.expose_secret().to_owned())
                 .collect(),
+            passkeys: PasskeysSection::of(state, emp_no).await?,
         })
     };
     match built.await {

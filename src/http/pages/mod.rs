@@ -7,6 +7,7 @@ pub mod directory;
 pub mod end_session;
 pub mod hr;
 pub mod login;
+pub mod passkeys;
 pub mod password_reset;
 pub mod status;
 
@@ -34,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp/off", post(account::disable))
         .route("/account/recovery-codes", post(account::renew))
         .route("/static/style.css", get(login::stylesheet))
+        .route("/static/passkeys.js", get(passkeys::script))
+        .route("/account/passkeys", get(passkeys::page))
         .route("/status", get(status::page))
         .route("/directory", get(directory::directory))
         .route("/directory/hire", get(hr::hire_page).post(hr::hire))

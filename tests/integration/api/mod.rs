@@ -24,6 +24,7 @@ pub mod my_sessions;
 pub mod names;
 pub mod oidc;
 pub mod paging;
+pub mod passkeys;
 pub mod password_reset;
 pub mod passwords;
 pub mod profiles;

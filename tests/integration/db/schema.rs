@@ -194,12 +194,14 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
             "mfa_totp",
             "oauth_clients",
             "oauth_consents",
+            "passkeys",
             "password_resets",
             "refresh_tokens",
             "salaries",
             "sessions",
             "signing_keys",
-            "titles"
+            "titles",
+            "webauthn_ceremonies"
         ]
     );
     let fks: i64 = count(
@@ -208,10 +210,10 @@ async fn migrations_create_the_schema_on_an_empty_database(pool: MySqlPool) {
     )
     .await;
     assert_eq!(
-        fks, 15,
+        fks, 16,
         "test_db's six foreign keys, roles', figures', sessions', refresh tokens', the two of \
-         consents (employee, client) and the second factor's three (TOTP, recovery codes, \
-         pending logins)"
+         consents (employee, client), the second factor's three (TOTP, recovery codes, \
+         pending logins) and passkeys'"
     );
 }
 

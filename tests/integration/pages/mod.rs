@@ -3,6 +3,7 @@
 pub mod browser;
 pub mod browser_guards;
 pub mod browser_login;
+pub mod browser_passkeys;
 pub mod browser_sessions;
 pub mod chromium;
 pub mod directory_pages;
