@@ -41,7 +41,14 @@ impl Default for MfaPolicy {
 
 impl Mfa {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        self.required_scopes().map(drop)
+        if self.required_scopes()?.contains(Scope::Me) {
+            // A session without a second factor must still reach /users/me/mfa to enrol one.
+            return Err(ConfigError::new(
+                "MFA_REQUIRED_SCOPES",
+                "cannot name `me`: an employee needs it to turn a second factor on",
+            ));
+        }
+        Ok(())
     }
 
     fn required_scopes(&self) -> Result<ScopeSet, ConfigError> {

@@ -152,6 +152,17 @@ impl IntoResponse for Error {
             Error::PasswordRule(rule) => detail(status, format!("The password {rule}")),
             Error::Rejected {
                 detail: message, ..
+            } if status == StatusCode::FORBIDDEN => {
+                // RFC 9470: the session is not strong enough (a second factor is needed).
+                let mut response = detail(status, message);
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"insufficient_user_authentication\""),
+                );
+                response
+            }
+            Error::Rejected {
+                detail: message, ..
             } => detail(status, message),
             internal if status == StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %internal, "database unavailable");
@@ -251,6 +262,12 @@ impl From<MfaError> for Error {
                 "No TOTP enrolment to confirm: start one (POST /users/me/mfa/totp) first".into(),
             ),
             MfaError::WrongCode => Error::BadRequest("Incorrect code".into()),
+            MfaError::SecondFactorNeeded => Error::Rejected {
+                status: 403,
+                detail: "Sign in with your second factor (a code or a passkey) to change your \
+                         second factors"
+                    .into(),
+            },
             MfaError::Throttled { retry_after_secs } => Error::TooManyAttempts { retry_after_secs },
             MfaError::Internal(error) => error,
         }

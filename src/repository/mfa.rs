@@ -60,19 +60,38 @@ pub async fn begin_totp(db: &Db, emp_no: i32, sealed: &str, now: i64) -> sqlx::R
     }
 }
 
-/// Turns an unconfirmed secret on at `step`; `false` when another confirmation won.
-pub async fn confirm_totp(tx: &mut Tx, emp_no: i32, step: i64, now: i64) -> sqlx::Result<bool> {
+/// Turns the unconfirmed secret `sealed` on at `step`; `false` when another confirmation won or
+/// another enrolment replaced the secret meanwhile (the code was checked against this one).
+pub async fn confirm_totp(
+    tx: &mut Tx,
+    emp_no: i32,
+    sealed: &str,
+    step: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
     dispatch!(&mut *tx, tx => {
         sqlx::query(
             "UPDATE mfa_totp SET confirmed_at = ?, last_step = ? \
-             WHERE emp_no = ? AND confirmed_at IS NULL",
+             WHERE emp_no = ? AND confirmed_at IS NULL AND secret_sealed = ?",
         )
         .bind(now)
         .bind(step)
         .bind(emp_no)
+        .bind(sealed)
         .execute(&mut **tx)
         .await
         .map(|done| done.rows_affected() == 1)
+    })
+}
+
+/// Whether the employee has a passkey (a second factor too).
+pub async fn has_passkey(db: &Db, emp_no: i32) -> sqlx::Result<bool> {
+    dispatch!(db, pool => {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM passkeys WHERE emp_no = ?")
+            .bind(emp_no)
+            .fetch_one(pool)
+            .await
+            .map(|n| n > 0)
     })
 }
 

@@ -180,7 +180,15 @@ impl LoginThrottle {
     /// The buckets an attempt spends (see the module documentation).
     async fn buckets(&self, client: &Client<'_>, account: &str) -> Result<Vec<String>, Refused> {
         if let Some(device) = client.device {
-            return Ok(vec![bucket(&format!("{}device", self.namespace), device)]);
+            let mut buckets = vec![bucket(&format!("{}device", self.namespace), device)];
+            if !self.namespace.is_empty() {
+                // The second factor's codes are few: the devices of an account share one budget
+                // too (apart from strangers'), so that many device cookies cannot multiply the
+                // guesses.
+                buckets.push(bucket(&format!("{}devices", self.namespace), account));
+                buckets.sort();
+            }
+            return Ok(buckets);
         }
         let Some(address) = client.address.map(network_of) else {
             return Ok(vec![bucket(&format!("{}account", self.namespace), account)]);

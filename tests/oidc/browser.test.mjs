@@ -85,7 +85,7 @@ test('login page and consent page in Chromium, consent asked once', { timeout: 6
   const first = await authorize(page, client, async (p, callback) => {
     await p.getByLabel(/email/i).or(p.locator('input[name="username"]')).first().fill(EMPLOYEE);
     await p.locator('input[name="password"]').fill(PASSWORD);
-    await p.getByRole('button', { name: /sign in|log in|login/i }).click();
+    await p.getByRole('button', { name: /^(sign in|log in|login)$/i }).click();
     if (process.env.OIDC_DEBUG) console.log('clicked sign in');
     // The consent page names the scopes and has an approve button.
     const button = p.getByRole('button', { name: approve });
@@ -118,11 +118,11 @@ test('a wrong password in Chromium keeps the flow on the login page', { timeout:
   const { tokens } = await authorize(page, client, async (p, callback) => {
     await p.locator('input[name="username"]').fill(EMPLOYEE);
     await p.locator('input[name="password"]').fill('wrong-password');
-    await p.getByRole('button', { name: /sign in|log in|login/i }).click();
+    await p.getByRole('button', { name: /^(sign in|log in|login)$/i }).click();
     await p.getByText('Incorrect username or password').waitFor({ timeout: 10000 });
     assert.equal(await p.locator('input[name="username"]').inputValue(), EMPLOYEE, 'the email is kept');
     await p.locator('input[name="password"]').fill(PASSWORD);
-    await p.getByRole('button', { name: /sign in|log in|login/i }).click();
+    await p.getByRole('button', { name: /^(sign in|log in|login)$/i }).click();
     await callback;
     return 'ok';
   });

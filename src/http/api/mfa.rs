@@ -112,6 +112,7 @@ pub async fn status(
          headers(("Cache-Control" = String, description = "no-store"))),
         (status = 401, description = "No valid token", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token lacks `me`", body = Detail, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The employee has a passkey and this session did not use a second factor", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 409, description = "TOTP is already on", body = Detail),
         (status = 503, description = "Database unavailable", body = Detail),
     ),
@@ -124,7 +125,9 @@ pub async fn begin(
     let token = caller.token.token_ref();
     let account = state.auth.account(&token).await?;
     let email = account.profile.email.unwrap_or_default();
-    let enrolment = state.auth.mfa().begin_totp(token.emp_no, &email).await?;
+    let caller_mfa = caller.token.claims.used_mfa();
+    let mfa = state.auth.mfa();
+    let enrolment = mfa.begin_totp(token.emp_no, &email, caller_mfa).await?;
     let body = TotpEnrolmentView {
         secret: enrolment.secret.expose_secret().to_owned(),
         otpauth_uri: enrolment.otpauth_uri.expose_secret().to_owned(),

@@ -115,6 +115,7 @@ async fn refused(state: &AppState, emp_no: i32, error: MfaError, mut shown: Show
         MfaError::WrongCode => StatusCode::BAD_REQUEST,
         MfaError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         MfaError::AlreadyOn | MfaError::NotOn | MfaError::NotStarted => StatusCode::CONFLICT,
+        MfaError::SecondFactorNeeded => StatusCode::FORBIDDEN,
         MfaError::Internal(_) => return error_page(Error::from(error)),
     };
     shown.error = Some(match error {
@@ -167,7 +168,7 @@ pub async fn begin(
         state
             .auth
             .mfa()
-            .begin_totp(emp_no, &email)
+            .begin_totp(emp_no, &email, caller.token.claims.used_mfa())
             .await
             .map_err(Error::from)
     };

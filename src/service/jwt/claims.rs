@@ -49,6 +49,13 @@ impl Claims {
         self.sub.parse().ok()
     }
 
+    /// Whether the token's session used a second factor (`amr` has `mfa`).
+    pub fn used_mfa(&self) -> bool {
+        self.amr
+            .as_ref()
+            .is_some_and(|methods| methods.iter().any(|m| m == "mfa"))
+    }
+
     /// A client's own token (client credentials): `sub` is the client, and so is its `sid`.
     pub fn is_client(&self) -> bool {
         self.client_id.as_deref() == Some(self.sub.as_str())

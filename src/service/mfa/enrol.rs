@@ -9,7 +9,7 @@ use crate::{
     domain::session::Origin,
     repository::{
         audit::{self, Entry},
-        mfa,
+        mfa, sessions,
     },
     service::auth::PasswordProof,
 };
@@ -57,7 +57,16 @@ impl MfaService {
     /// A new secret for `account` (the email, shown by authenticator apps), stored sealed and
     /// unconfirmed; an earlier unconfirmed one is replaced.
     #[tracing::instrument(skip(self, account))]
-    pub async fn begin_totp(&self, emp_no: i32, account: &str) -> Result<Enrolment, MfaError> {
+    pub async fn begin_totp(
+        &self,
+        emp_no: i32,
+        account: &str,
+        caller_mfa: bool,
+    ) -> Result<Enrolment, MfaError> {
+        if self.totp_on(emp_no).await? {
+            return Err(MfaError::AlreadyOn);
+        }
+        self.may_change_factors(emp_no, caller_mfa).await?;
         let generator = totp::Generator::generate(account)?;
         let sealed = self.sealer.seal(emp_no, &generator)?;
         if !mfa::begin_totp(&self.db, emp_no, &sealed, self.now()).await? {
@@ -88,7 +97,8 @@ impl MfaService {
     }
 
     /// Turns TOTP on with a first code of the new secret; answers ten recovery codes (shown once,
-    /// stored hashed). Audited `mfa.enable`.
+    /// stored hashed). The employee's other sessions end (one from before, perhaps with a stolen
+    /// password, keeps no way in). Audited `mfa.enable`.
     #[tracing::instrument(skip(self, code, presenter))]
     pub async fn confirm_totp(
         &self,
@@ -110,13 +120,14 @@ impl MfaService {
         let step = self
             .open(emp_no, &sealed)
             .and_then(|generator| generator.step_of(code.expose_secret(), self.now()));
+        let now = self.now();
         attempt.settle(step.is_none()).await;
         let step = step.ok_or(MfaError::WrongCode)?;
         let codes = totp::recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|(_, hash)| hash.clone()).collect();
         let mut tx = self.db.begin().await?;
-        if !mfa::confirm_totp(&mut tx, emp_no, step, self.now()).await? {
-            return Err(MfaError::AlreadyOn);
+        if !mfa::confirm_totp(&mut tx, emp_no, &sealed, step, now).await? {
+            return Err(MfaError::NotStarted);
         }
         mfa::replace_recovery(&mut tx, emp_no, &hashes).await?;
         record(
@@ -127,6 +138,11 @@ impl MfaService {
             json!({"factor": "totp"}),
         )
         .await?;
+        let ended = sessions::end_all(&mut tx, emp_no, presenter.device, now).await?;
+        if ended > 0 {
+            let details = json!({"reason": "second factor added", "sessions": ended});
+            record(&mut tx, emp_no, "session.revoke", presenter.origin, details).await?;
+        }
         tx.commit().await?;
         tracing::info!("TOTP turned on");
         Ok(codes.into_iter().map(|(code, _)| code).collect())

@@ -40,6 +40,9 @@ pub enum MfaError {
     WrongCode,
     #[error("too many wrong codes")]
     Throttled { retry_after_secs: u64 },
+    /// Adding or removing a factor of an employee who has one needs a session that used one.
+    #[error("sign in with your second factor to change your second factors")]
+    SecondFactorNeeded,
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -98,10 +101,28 @@ impl MfaService {
         self.clock.now()
     }
 
-    /// Whether a password login of the employee needs a second step (TOTP is on).
+    /// Whether a password login of the employee needs a second step: TOTP is on, or a passkey
+    /// is registered.
     pub async fn has_second_factor(&self, emp_no: i32) -> Result<bool, Error> {
+        if self.totp_on(emp_no).await? {
+            return Ok(true);
+        }
+        Ok(mfa::has_passkey(&self.db, emp_no).await?)
+    }
+
+    async fn totp_on(&self, emp_no: i32) -> Result<bool, Error> {
         let row = mfa::totp(&self.db, emp_no).await?;
         Ok(row.is_some_and(|row| row.confirmed_at.is_some()))
+    }
+
+    /// Adding or removing a factor of an employee who has one already needs a session that used
+    /// one (`caller_mfa`): a stolen password, or a session from before the factor, cannot add a
+    /// way around it or take one away. The first factor is trusted on first use.
+    pub async fn may_change_factors(&self, emp_no: i32, caller_mfa: bool) -> Result<(), MfaError> {
+        if !caller_mfa && self.has_second_factor(emp_no).await? {
+            return Err(MfaError::SecondFactorNeeded);
+        }
+        Ok(())
     }
 
     /// Judges a code for a confirmed TOTP: a current TOTP step not used before (spent now, on

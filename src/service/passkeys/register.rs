@@ -11,7 +11,7 @@ use crate::{
     error::Error,
     repository::{
         audit::{self, Entry},
-        employees, passkeys,
+        employees, passkeys, sessions,
     },
 };
 
@@ -103,6 +103,7 @@ impl PasskeyService {
         name: Option<&str>,
         credential: &RegisterPublicKeyCredential,
         origin: &Origin,
+        caller_sid: &str,
     ) -> Result<PasskeyView, PasskeyError> {
         let webauthn = self.webauthn()?;
         let count = passkeys::of_employee(&self.db, emp_no).await?.len();
@@ -142,6 +143,16 @@ impl PasskeyService {
             details: json!({"passkey": id, "name": name}),
         };
         audit::record(&mut tx, &entry).await?;
+        // A session from before (perhaps of a stolen password) keeps no way around the new factor.
+        let ended = sessions::end_all(&mut tx, emp_no, Some(caller_sid), now).await?;
+        if ended > 0 {
+            let entry = Entry {
+                action: "session.revoke",
+                details: json!({"reason": "second factor added", "sessions": ended}),
+                ..entry
+            };
+            audit::record(&mut tx, &entry).await?;
+        }
         tx.commit().await?;
         tracing::info!(passkey = id, "passkey added");
         Ok(PasskeyView {

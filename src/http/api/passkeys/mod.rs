@@ -122,7 +122,7 @@ fn credential<T: DeserializeOwned>(value: Option<Value>) -> Result<T, Error> {
     responses(
         (status = 200, description = "Options for `navigator.credentials.create()`", body = CeremonyStart),
         (status = 401, description = "No valid token", body = Detail, headers(("WWW-Authenticate" = String))),
-        (status = 403, description = "The token lacks `me`", body = Detail, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token lacks `me`; or the employee has a second factor and this session did not use one", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 409, description = "Passkeys are off: PUBLIC_URL names an IP address, not a host name", body = Detail),
         (status = 503, description = "Database unavailable", body = Detail),
     ),
@@ -132,6 +132,9 @@ pub async fn register_start(
     State(state): State<AppState>,
     Authorized(caller): Authorized<OwnRecord>,
 ) -> Result<Json<CeremonyStart>, Error> {
+    let mfa = state.auth.mfa();
+    mfa.may_change_factors(caller.token.emp_no, caller.token.claims.used_mfa())
+        .await?;
     let (ceremony, options) = state
         .passkeys
         .start_registration(caller.token.emp_no)
@@ -146,7 +149,7 @@ pub async fn register_start(
         (status = 201, description = "Registered (audited `passkey.add`)", body = PasskeyBody),
         (status = 400, description = "Unknown, used or expired ceremony; or an answer that does not verify (the detail says why)", body = Detail),
         (status = 401, description = "No valid token", body = Detail, headers(("WWW-Authenticate" = String))),
-        (status = 403, description = "The token lacks `me`", body = Detail, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token lacks `me`; or the employee has a second factor and this session did not use one", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 409, description = "Passkeys are off (PUBLIC_URL names an IP address), or this passkey is registered already", body = Detail),
         (status = 422, description = "A field missing or malformed", body = InvalidBodyDetail),
         (status = 503, description = "Database unavailable", body = Detail),
@@ -171,6 +174,9 @@ pub async fn register_finish(
         Some(_) => return Err(field_error("name", "must be a string")),
     };
     let credential = credential(body.remove("credential"))?;
+    let mfa = state.auth.mfa();
+    mfa.may_change_factors(caller.token.emp_no, caller.token.claims.used_mfa())
+        .await?;
     let added = state
         .passkeys
         .finish_registration(
@@ -179,6 +185,7 @@ pub async fn register_finish(
             name.as_deref(),
             &credential,
             &origin,
+            &caller.token.claims.sid,
         )
         .await?;
     Ok((StatusCode::CREATED, Json(PasskeyBody::from(added))).into_response())
@@ -189,7 +196,7 @@ pub async fn register_finish(
     responses(
         (status = 200, body = [PasskeyBody]),
         (status = 401, description = "No valid token", body = Detail, headers(("WWW-Authenticate" = String))),
-        (status = 403, description = "The token lacks `me`", body = Detail, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token lacks `me`; or the employee has a second factor and this session did not use one", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 503, description = "Database unavailable", body = Detail),
     ),
     security(("oauth2" = ["me"]), ("cookie" = []))
@@ -208,7 +215,7 @@ pub async fn list(
     responses(
         (status = 204, description = "Removed (audited `passkey.remove`)"),
         (status = 401, description = "No valid token", body = Detail, headers(("WWW-Authenticate" = String))),
-        (status = 403, description = "The token lacks `me`", body = Detail, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token lacks `me`; or the employee has a second factor and this session did not use one", body = Detail, headers(("WWW-Authenticate" = String))),
         (status = 404, description = "No passkey of the caller's with this id", body = Detail),
         (status = 503, description = "Database unavailable", body = Detail),
     ),
@@ -224,6 +231,9 @@ pub async fn remove(
     let Ok(Path(id)) = path else {
         return Err(Error::NotFound);
     };
+    let mfa = state.auth.mfa();
+    mfa.may_change_factors(caller.token.emp_no, caller.token.claims.used_mfa())
+        .await?;
     state
         .passkeys
         .remove(caller.token.emp_no, id, &origin)

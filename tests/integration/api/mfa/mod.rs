@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod enrol;
+pub mod hardening;
 pub mod limits;
 pub mod login;
 pub mod scopes;
