@@ -309,6 +309,22 @@ pub async fn start_session_with(db: &Db, emp_no: i32, sid: &str) {
     tx.commit().await.unwrap();
 }
 
+/// An access token of a session that used a second factor (a passkey's `amr`): what changing
+/// factors needs once the employee has one.
+pub async fn strong_session_token(db: &Db, state: &AppState, emp_no: i32) -> String {
+    let sid = uuid::Uuid::new_v4().simple().to_string();
+    start_session_with(db, emp_no, &sid).await;
+    employees::dispatch!(db, pool => {
+        sqlx::query("UPDATE sessions SET amr = 'hwk user mfa' WHERE sid = ?")
+            .bind(&sid).execute(pool).await.unwrap();
+    });
+    let amr = employees::domain::amr::Amr::Passkey;
+    let keys = state.auth.jwt();
+    keys.issue_for(emp_no, "me", &sid, "first-party", amr)
+        .unwrap()
+        .0
+}
+
 /// An access token of a session started with [`start_session`].
 pub async fn session_token(db: &Db, emp_no: i32, scope: &str) -> String {
     let sid = start_session(db, emp_no).await;

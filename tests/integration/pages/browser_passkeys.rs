@@ -2,13 +2,13 @@
 //! which chromedriver maps to CDP's `WebAuthn.addVirtualAuthenticator`): register one on the
 //! account page, sign out, sign in with it from the login page, remove it.
 
-use employees::{clock::Clock, db::Db};
+use employees::{clock::Clock, db::Db, state::AppState};
 use fantoccini::{Client, wd::WebDriverCompatibleCommand};
 use serde_json::{Value, json};
 
 use crate::{
     api::mfa,
-    common::{BEHAI, Wiring, login, seeded, wired, wiring},
+    common::{BEHAI, Wiring, seeded, strong_session_token, wired, wiring},
     pages::chromium::*,
 };
 
@@ -61,7 +61,7 @@ async fn webauthn(
 
 /// Serves on `http://localhost:PORT` (a host name: WebAuthn refuses IP addresses), that also
 /// being PUBLIC_URL; the same app as a router, and its clock.
-async fn serve_at_localhost(db: &Db) -> (String, axum::Router, Clock) {
+async fn serve_at_localhost(db: &Db) -> (String, axum::Router, Clock, AppState) {
     let clock = Clock::system();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
@@ -75,15 +75,16 @@ async fn serve_at_localhost(db: &Db) -> (String, axum::Router, Clock) {
     )
     .await;
     let router = employees::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, employees::app(state)).await.unwrap() });
-    (base, router, clock)
+    let served = state.clone();
+    tokio::spawn(async move { axum::serve(listener, employees::app(served)).await.unwrap() });
+    (base, router, clock, state)
 }
 
 async fn chromium_registers_and_signs_in_with_a_passkey(db: Db) {
     seeded(&db).await;
-    let (base, router, clock) = serve_at_localhost(&db).await;
+    let (base, router, clock, state) = serve_at_localhost(&db).await;
     let (_driver, client) = start_browser().await;
-    let result = drive(&client, &base, &router, &clock).await;
+    let result = drive(&client, &base, &router, &clock, (&db, &state)).await;
     if result.is_err()
         && let Ok(png) = client.screenshot().await
     {
@@ -105,7 +106,13 @@ dual_test!(
     chromium_registers_and_signs_in_with_a_passkey
 );
 
-async fn drive(client: &Client, base: &str, router: &axum::Router, clock: &Clock) -> Step<()> {
+async fn drive(
+    client: &Client,
+    base: &str,
+    router: &axum::Router,
+    clock: &Clock,
+    (db, state): (&Db, &AppState),
+) -> Step<()> {
     cmd(client.goto(&format!("{base}/login")).await)?;
     let options = json!({
         "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
@@ -155,10 +162,11 @@ async fn drive(client: &Client, base: &str, router: &axum::Router, clock: &Clock
     }
 
     // With TOTP on, the code page after the password offers the passkey instead of the code.
-    let token = login(router, BEHAI).await;
+    // (From a session that used a second factor: the employee has the passkey already.)
+    let token = strong_session_token(db, state, 500222).await;
     mfa::enrol(router, clock, &token).await;
-    cmd(client.goto(&format!("{base}/")).await)?;
-    click(client, "form[action='/logout'] button").await?;
+    // Turning TOTP on ended the browser's session (every session but the enrolling one).
+    cmd(client.goto(&format!("{base}/login")).await)?;
     wait_for_url_with(client, "/login").await?;
     type_into(client, "#username", BEHAI).await?;
     type_into(client, "#password", "password").await?;

@@ -10,10 +10,11 @@ use crate::{api::oidc::helpers as oidc, common::*};
 async fn a_passkey_signs_in_on_the_way_through_authorize(db: Db) {
     seeded(&db).await;
     let app = app_at(&db, &Clock::system()).await;
+    // Registering the client logs the admin in with the password: before the passkey is a factor.
+    let client = oidc::register(&app, serde_json::json!({})).await;
     let token = login(&app, BEHAI).await;
     let mut key = SoftKey::new(ORIGIN);
     register(&app, &token, &mut key, "Phone").await;
-    let client = oidc::register(&app, serde_json::json!({})).await;
     let (verifier, challenge) = oidc::pkce();
     let uri = oidc::authorize_uri(&client.id, &challenge, &[]);
 

@@ -66,6 +66,15 @@ pub async fn begin(app: &Router) -> (String, Value) {
     )
 }
 
+/// A session that used a second factor (a passwordless sign-in with `key`): what changing
+/// factors needs once the employee has one.
+pub async fn strong(app: &Router, key: &mut SoftKey) -> String {
+    let (ceremony, options) = begin(app).await;
+    let reply = finish(app, &ceremony, key.assert(&options)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    reply.json()["access_token"].as_str().unwrap().to_owned()
+}
+
 pub async fn finish(app: &Router, ceremony: &str, credential: Value) -> Reply {
     let body = json!({"ceremony": ceremony, "credential": credential});
     send(app, json("/passkeys/login/finish", body)).await
@@ -168,7 +177,10 @@ async fn registering_signing_in_and_removing(db: Db) {
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     let garbage = send(&app, authed(delete("/users/me/passkeys/x%20y"), &token)).await;
     assert_eq!(garbage.status, StatusCode::NOT_FOUND);
-    let removed = send(&app, authed(delete(&path), &token)).await;
+    // Removing a factor needs a session that used one: the password's cannot, the passkey's can.
+    let weak = send(&app, authed(delete(&path), &token)).await;
+    assert_eq!(weak.status, StatusCode::FORBIDDEN, "{}", weak.text());
+    let removed = send(&app, authed(delete(&path), &access)).await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
     let listed = send(&app, authed(get("/users/me/passkeys"), &token))
         .await
@@ -219,9 +231,13 @@ async fn ceremonies_are_shared_by_instances_and_work_once(db: Db) {
     .await;
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.text());
     assert_eq!(done.json()["name"], "Passkey 1");
+    // (Changing factors now needs a session that used one: the passkey's own.)
+    let (ceremony, options) = begin(&a).await;
+    let strong = finish(&b, &ceremony, key.assert(&options)).await.json();
+    let strong = strong["access_token"].as_str().unwrap().to_owned();
     let again = send(
         &a,
-        authed(json("/users/me/passkeys/register/finish", body), &token),
+        authed(json("/users/me/passkeys/register/finish", body), &strong),
     )
     .await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.text());

@@ -9,7 +9,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use employees::{clock::Clock, db::Db, service::passkeys::CEREMONY_SECS};
 use serde_json::json;
 
-use super::{ORIGIN, SoftKey, app_at, authed, begin, finish, register};
+use super::{ORIGIN, SoftKey, app_at, authed, begin, finish, register, strong};
 use crate::common::*;
 
 fn detail(reply: &Reply) -> String {
@@ -55,6 +55,7 @@ async fn forged_expired_and_unreadable_answers_are_refused(db: Db) {
     assert!(detail(&late).contains("expired"), "{}", detail(&late));
 
     // A registration's handle does not finish a sign-in; nor does a made-up one.
+    let token = strong(&app, &mut key).await;
     let start = send(
         &app,
         authed(json("/users/me/passkeys/register/start", json!({})), &token),
@@ -161,8 +162,15 @@ async fn failed_sign_ins_spend_the_budget(db: Db) {
         throttled.text()
     );
     assert!(throttled.header("retry-after").is_some());
-    // Passwords have their own budget.
-    login(&app, BEHAI).await;
+    // Passwords have their own budget: the password step still answers (and asks for the
+    // second factor, the passkey being one).
+    let password = post_token(&app, &format!("username={BEHAI}&password=password")).await;
+    assert_eq!(
+        password.json()["error"],
+        "mfa_required",
+        "{}",
+        password.text()
+    );
 }
 dual_test!(
     failed_sign_ins_spend_the_budget,

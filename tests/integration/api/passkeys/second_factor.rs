@@ -39,8 +39,9 @@ async fn a_passkey_completes_a_password_login(db: Db) {
         .to_owned();
     assert_eq!(mfa::claims(&access)["amr"], json!(["hwk", "user", "mfa"]));
 
-    // TOTP on: the password leaves a pending login, which the passkey completes.
-    mfa::enrol(&app, &clock, &token).await;
+    // TOTP on (from the passkey's session: the employee has a factor already); the password
+    // leaves a pending login, which the passkey completes.
+    mfa::enrol(&app, &clock, &access).await;
     let pending = mfa::mfa_token(&app, BEHAI).await;
     let started = mfa_begin(&app, &pending).await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.text());
@@ -122,7 +123,8 @@ async fn a_passkey_completes_a_password_login(db: Db) {
         "{}",
         missing.text()
     );
-    let id = send(&app, authed(get("/users/me/passkeys"), &token))
+    // (Removing a factor needs a session that used one; enrolling TOTP ended the password's.)
+    let id = send(&app, authed(get("/users/me/passkeys"), &access))
         .await
         .json()[0]["id"]
         .clone();
@@ -133,7 +135,7 @@ async fn a_passkey_completes_a_password_login(db: Db) {
             axum::http::Request::delete(path.as_str())
                 .body(axum::body::Body::empty())
                 .unwrap(),
-            &token,
+            &access,
         ),
     )
     .await;
