@@ -58,7 +58,7 @@ pub struct RecoveryCodesView {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body; the handler reads it field by field
 pub struct CodeBody {
-    #[schema(example = "123456")]
+    #[schema(example = "123456", min_length = 1)]
     code: String,
 }
 
@@ -66,9 +66,9 @@ pub struct CodeBody {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct DisableBody {
-    #[schema(format = Password, example = "password")]
+    #[schema(format = Password, example = "password", min_length = 1)]
     password: String,
-    #[schema(example = "123456")]
+    #[schema(example = "123456", min_length = 1)]
     code: String,
 }
 
